@@ -1,0 +1,22 @@
+/**
+ * What the data plane reports per finished request. Positional arguments keep the request path free of
+ * per-request label objects; implementations cache their metric children.
+ */
+export interface RequestMetrics {
+  /**
+   * @param entryPoint listener name
+   * @param route route name, or `''` when no route matched
+   * @param backend backend name, or `''` when none was chosen
+   * @param status HTTP status sent (499 when the client went away first)
+   * @param seconds time from request start to the last response byte
+   */
+  requestFinished(entryPoint: string, route: string, backend: string, method: string, status: number, seconds: number): void;
+  /** A connection was accepted (+1) or closed (-1) on an entry point. */
+  connectionChanged(entryPoint: string, delta: 1 | -1): void;
+}
+
+/** For tools and tests that need no metrics. */
+export const noRequestMetrics: RequestMetrics = {
+  requestFinished() {},
+  connectionChanged() {},
+};
