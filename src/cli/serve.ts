@@ -1,0 +1,177 @@
+import { readFile } from 'node:fs/promises';
+import { AdminServer } from '../admin/admin-server.js';
+import { loadStaticConfig, parseHostPort, type StaticConfig } from '../config/static-config.js';
+import { ControlLoop } from '../control/control-loop.js';
+import { systemClock } from '../core/clock.js';
+import type { Runner } from '../core/lifecycle.js';
+import { startDemo } from '../demo/demo.js';
+import { EndpointStateRegistry } from '../endpoints/endpoint-state-registry.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { GatewayMetrics } from '../observability/metrics.js';
+import { FileProvider } from '../providers/file/file-provider.js';
+import type { Provider } from '../providers/provider.js';
+import { DnsCache } from '../proxy/dns-cache.js';
+import { EntryPoint, type EntryPointOptions } from '../proxy/entry-point.js';
+import { generateSelfSigned } from '../proxy/self-signed.js';
+import { UpstreamPools } from '../proxy/upstream-pools.js';
+import { SnapshotHolder } from '../runtime/holder.js';
+import type { ServeFlags } from './main.js';
+import { onShutdownSignal } from './signals.js';
+import { translateOptionsFrom } from './translate-options.js';
+
+/** Endpoints that left the table keep their pools this long, so requests still on the old table can finish. */
+const POOL_RETIRE_GRACE_MS = 5_000;
+
+/**
+ * The composition root of `tidegate serve`: builds every runner from the static configuration, starts them in
+ * dependency order (control first so the first table is being built while listeners bind), and on SIGTERM/SIGINT
+ * drains the entry points and stops everything in reverse order.
+ */
+export async function runServe(flags: ServeFlags): Promise<void> {
+  const config = await loadStaticConfig({
+    configPath: flags.config,
+    env: process.env,
+    overrides: {
+      adminAddress: flags.adminAddress,
+      logLevel: flags.logLevel,
+      logFormat: flags.logFormat,
+      entryPointAddresses: parseEntryPointFlags(flags.entrypoint ?? []),
+      filePaths: flags.filePath,
+      drainTimeout: flags.drainTimeout,
+    },
+  });
+  const logger = createLogger({ level: config.logging.level, format: config.logging.format });
+  const startedAt = Date.now();
+  const abort = new AbortController();
+  const started: Runner[] = [];
+  const start = async (runner: Runner): Promise<void> => {
+    started.push(runner);
+    await runner.start(abort.signal);
+  };
+
+  try {
+    const demoRunners = await startDemo(config.demo, logger);
+    for (const runner of demoRunners) started.push(runner);
+
+    const holder = new SnapshotHolder();
+    const metrics = new GatewayMetrics();
+    const pools = new UpstreamPools();
+    const providers = buildProviders(config, logger);
+    const control = new ControlLoop(
+      { providers, translateOptions: translateOptionsFrom(config), debounceMs: config.providers.file?.debounce ?? 100 },
+      { holder, state: new EndpointStateRegistry(), reloads: metrics, logger, clock: systemClock },
+    );
+    retirePoolsAfterSwaps(holder, pools);
+    await start(control);
+
+    const entryPoints: EntryPoint[] = [];
+    for (const options of await entryPointOptions(config)) {
+      const entryPoint = new EntryPoint(options, { holder, pools, metrics, logger, dns: new DnsCache() });
+      entryPoints.push(entryPoint);
+      await start(entryPoint);
+    }
+
+    const admin = new AdminServer(parseHostPort(config.admin.address), {
+      holder,
+      metrics,
+      readiness: () => control.ready,
+      info: () => ({
+        entryPoints: config.entryPoints.map((e) => ({ name: e.name, address: e.address, protocol: e.protocol })),
+        providers: providers.map((p) => p.name),
+        startedAt,
+        lastReload: control.lastReload,
+      }),
+      logger,
+    });
+    await start(admin);
+
+    logStartupSummary(logger, config, providers);
+    const signal = await onShutdownSignal();
+    logger.info({ signal, drainTimeoutMs: config.shutdown.drainTimeout }, 'shutting down: draining in-flight requests');
+    await Promise.all(entryPoints.map((e) => e.close(config.shutdown.drainTimeout)));
+    await pools.close();
+  } finally {
+    abort.abort();
+    for (const runner of started.reverse()) {
+      await runner.close().catch((error: unknown) => logger.error({ err: error, runner: runner.name }, 'close failed'));
+    }
+    logger.info('stopped');
+    logger.flush();
+  }
+}
+
+function parseEntryPointFlags(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at <= 0) throw new Error(`--entrypoint expects name=host:port, got "${value}"`);
+    out[value.slice(0, at)] = value.slice(at + 1);
+  }
+  return out;
+}
+
+function buildProviders(config: StaticConfig, logger: Logger): Provider[] {
+  const providers: Provider[] = [];
+  const file = config.providers.file;
+  if (file) {
+    providers.push(
+      new FileProvider({ paths: file.paths, watch: file.watch, debounceMs: file.debounce, logger: logger.child({ provider: 'file' }) }),
+    );
+  }
+  return providers;
+}
+
+async function entryPointOptions(config: StaticConfig): Promise<EntryPointOptions[]> {
+  const out: EntryPointOptions[] = [];
+  for (const entry of config.entryPoints) {
+    const { host, port } = parseHostPort(entry.address);
+    let tls: EntryPointOptions['tls'];
+    if (entry.protocol === 'https') {
+      const files = entry.tls?.certFile && entry.tls.keyFile ? entry.tls : null;
+      // Like Traefik's default certificate: clients without a matching SNI name still complete a handshake.
+      const material = files
+        ? { certPem: await readFile(files.certFile as string, 'utf8'), keyPem: await readFile(files.keyFile as string, 'utf8') }
+        : await generateSelfSigned(['tidegate.default.invalid']);
+      tls = { defaultCertPem: material.certPem, defaultKeyPem: material.keyPem, minVersion: entry.tls?.minVersion ?? 'TLSv1.2' };
+    }
+    out.push({
+      name: entry.name,
+      host,
+      port,
+      protocol: entry.protocol,
+      tls,
+      trustedProxies: entry.forwardedHeaders.trustedProxies,
+      maxHeaderSize: entry.maxHeaderSize,
+      requestTimeoutMs: entry.requestTimeout,
+      keepAliveTimeoutMs: entry.keepAliveTimeout,
+    });
+  }
+  return out;
+}
+
+function retirePoolsAfterSwaps(holder: SnapshotHolder, pools: UpstreamPools): void {
+  let timer: NodeJS.Timeout | null = null;
+  holder.onSwap(() => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      const table = holder.current;
+      if (!table) return;
+      const live = new Set<string>();
+      for (const backend of table.backends.values()) for (const endpoint of backend.endpoints) live.add(endpoint.name);
+      pools.retain(live);
+    }, POOL_RETIRE_GRACE_MS);
+    timer.unref();
+  });
+}
+
+function logStartupSummary(logger: Logger, config: StaticConfig, providers: readonly Provider[]): void {
+  logger.info(
+    {
+      entryPoints: config.entryPoints.map((e) => `${e.name} ${e.protocol}://${e.address}`),
+      admin: `http://${config.admin.address}`,
+      providers: providers.map((p) => p.name),
+    },
+    'tidegate is up',
+  );
+}
