@@ -53,7 +53,10 @@ export class AdminServer implements Runner {
     this.#deps = deps;
     this.#routes = new Map<string, Handler>([
       ['/healthz', (res) => sendText(res, 200, 'ok\n')],
-      ['/readyz', (res) => (deps.readiness() ? sendText(res, 200, 'ok\n') : sendText(res, 503, 'not ready\n'))],
+      [
+        '/readyz',
+        (res) => (deps.readiness() ? sendText(res, 200, 'ok\n') : sendText(res, 503, 'not ready\n')),
+      ],
       ['/metrics', (res) => this.#metrics(res)],
       ['/api/v1/snapshot', (res) => this.#snapshot(res)],
     ]);
@@ -77,7 +80,10 @@ export class AdminServer implements Runner {
     });
     server.on('error', (error) => this.#deps.logger.error({ err: error }, 'admin server error'));
     const address = this.address();
-    this.#deps.logger.info({ address: address && `${address.address}:${address.port}` }, 'admin API listening');
+    this.#deps.logger.info(
+      { address: address && `${address.address}:${address.port}` },
+      'admin API listening',
+    );
   }
 
   /** The bound address once listening (the real port when started with port 0), else null. */

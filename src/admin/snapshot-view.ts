@@ -1,22 +1,23 @@
 import { X509Certificate } from 'node:crypto';
-import type {
-  Certificate,
-  Condition,
-  IrSource,
-  ObjectStatus,
-  PathMatch,
-  RoutePolicy,
-} from '../ir/types.js';
+import type { Certificate, Condition, IrSource, ObjectStatus, PathMatch, RoutePolicy } from '../ir/types.js';
 import type { RuntimeEndpoint, RuntimeTable } from '../runtime/table.js';
 
 /** Process facts the admin API shows next to the snapshot; supplied by the composition root. */
 export interface AdminInfo {
-  readonly entryPoints: readonly { readonly name: string; readonly address: string; readonly protocol: string }[];
+  readonly entryPoints: readonly {
+    readonly name: string;
+    readonly address: string;
+    readonly protocol: string;
+  }[];
   readonly providers: readonly string[];
   /** Wall-clock milliseconds. */
   readonly startedAt: number;
   /** The last reload attempt; null before the first one finished. */
-  readonly lastReload: { readonly atMs: number; readonly ok: boolean; readonly error?: string | undefined } | null;
+  readonly lastReload: {
+    readonly atMs: number;
+    readonly ok: boolean;
+    readonly error?: string | undefined;
+  } | null;
 }
 
 /** `GET /api/v1/snapshot`: what the data plane serves right now. Built from explicit fields, never by spreading. */
@@ -26,7 +27,11 @@ export interface SnapshotView {
   readonly generatedAt: string;
   readonly startedAt: string;
   readonly providers: readonly string[];
-  readonly lastReload: { readonly at: string; readonly ok: boolean; readonly error?: string | undefined } | null;
+  readonly lastReload: {
+    readonly at: string;
+    readonly ok: boolean;
+    readonly error?: string | undefined;
+  } | null;
   readonly entryPoints: AdminInfo['entryPoints'];
   readonly virtualHosts: readonly VirtualHostView[];
   readonly backends: readonly BackendView[];
@@ -129,7 +134,12 @@ export function buildSnapshotView(table: RuntimeTable, info: AdminInfo, nowMs: n
     certificates: ir.certificates.map(certificateView),
     rejected: table.statuses
       .filter((s) => s.warnings.length > 0 || s.conditions.some((c) => c.status === 'False'))
-      .map((s) => ({ ref: sourceView(s.ref), origin: s.origin ?? null, conditions: s.conditions, warnings: s.warnings })),
+      .map((s) => ({
+        ref: sourceView(s.ref),
+        origin: s.origin ?? null,
+        conditions: s.conditions,
+        warnings: s.warnings,
+      })),
   };
 }
 

@@ -30,7 +30,9 @@ export interface PickerContext {
 export type PickerFactory<P extends LoadBalancerPolicy> = (policy: P, context: PickerContext) => Picker;
 
 export type PickerFactories = {
-  readonly [K in LoadBalancerPolicy['type']]: PickerFactory<Extract<LoadBalancerPolicy, { readonly type: K }>>;
+  readonly [K in LoadBalancerPolicy['type']]: PickerFactory<
+    Extract<LoadBalancerPolicy, { readonly type: K }>
+  >;
 };
 
 export const pickerFactories: PickerFactories = {

@@ -16,7 +16,17 @@ program
   .option('--admin-address <host:port>', 'admin API listen address')
   .option('--entrypoint <name=host:port...>', 'override an entry point address (repeatable)')
   .option('--file-path <path...>', 'manifest files or directories for the file provider')
-  .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']))
+  .addOption(
+    new Option('--log-level <level>', 'log level').choices([
+      'trace',
+      'debug',
+      'info',
+      'warn',
+      'error',
+      'fatal',
+      'silent',
+    ]),
+  )
   .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']))
   .option('--drain-timeout <duration>', 'how long SIGTERM waits for in-flight requests (e.g. 30s)')
   .action(async (flags: ServeFlags) => {
@@ -56,6 +66,8 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     process.stderr.write(`tidegate: invalid configuration\n${error.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`tidegate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `tidegate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { AdminServer } from '../admin/admin-server.js';
-import { loadStaticConfig, parseHostPort, type StaticConfig } from '../config/static-config.js';
+import {
+  type EntryPointConfig,
+  loadStaticConfig,
+  parseHostPort,
+  type StaticConfig,
+} from '../config/static-config.js';
 import { ControlLoop } from '../control/control-loop.js';
 import { systemClock } from '../core/clock.js';
 import type { Runner } from '../core/lifecycle.js';
@@ -12,6 +17,7 @@ import { FileProvider } from '../providers/file/file-provider.js';
 import type { Provider } from '../providers/provider.js';
 import { DnsCache } from '../proxy/dns-cache.js';
 import { EntryPoint, type EntryPointOptions } from '../proxy/entry-point.js';
+import { ProxyHandler } from '../proxy/proxy-handler.js';
 import { generateSelfSigned } from '../proxy/self-signed.js';
 import { UpstreamPools } from '../proxy/upstream-pools.js';
 import { SnapshotHolder } from '../runtime/holder.js';
@@ -58,17 +64,37 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     const pools = new UpstreamPools();
     const providers = buildProviders(config, logger);
     const control = new ControlLoop(
-      { providers, translateOptions: translateOptionsFrom(config), debounceMs: config.providers.file?.debounce ?? 100 },
+      {
+        providers,
+        translateOptions: translateOptionsFrom(config),
+        debounceMs: config.providers.file?.debounce ?? 100,
+      },
       { holder, state: new EndpointStateRegistry(), reloads: metrics, logger, clock: systemClock },
     );
     retirePoolsAfterSwaps(holder, pools);
     await start(control);
 
     const entryPoints: EntryPoint[] = [];
-    for (const options of await entryPointOptions(config)) {
-      const entryPoint = new EntryPoint(options, { holder, pools, metrics, logger, dns: new DnsCache() });
+    const dns = new DnsCache();
+    // HTTPS entry points bind first so that HTTP→HTTPS redirects can name the port actually bound (port 0 in tests).
+    let httpsPort: number | null = null;
+    const ordered = [...config.entryPoints].sort(
+      (a, b) => Number(b.protocol === 'https') - Number(a.protocol === 'https'),
+    );
+    for (const entry of ordered) {
+      const handler = new ProxyHandler(
+        {
+          entryPoint: entry.name,
+          secure: entry.protocol === 'https',
+          trustedProxies: entry.forwardedHeaders.trustedProxies,
+          httpsPort,
+        },
+        { holder, pools, metrics, logger, dns },
+      );
+      const entryPoint = new EntryPoint(await entryPointOptions(entry), { handler, holder, metrics, logger });
       entryPoints.push(entryPoint);
       await start(entryPoint);
+      if (entry.protocol === 'https') httpsPort ??= entryPoint.address()?.port ?? entry.port;
     }
 
     const admin = new AdminServer(parseHostPort(config.admin.address), {
@@ -76,7 +102,11 @@ export async function runServe(flags: ServeFlags): Promise<void> {
       metrics,
       readiness: () => control.ready,
       info: () => ({
-        entryPoints: config.entryPoints.map((e) => ({ name: e.name, address: e.address, protocol: e.protocol })),
+        entryPoints: config.entryPoints.map((e) => ({
+          name: e.name,
+          address: e.address,
+          protocol: e.protocol,
+        })),
         providers: providers.map((p) => p.name),
         startedAt,
         lastReload: control.lastReload,
@@ -87,13 +117,18 @@ export async function runServe(flags: ServeFlags): Promise<void> {
 
     logStartupSummary(logger, config, providers);
     const signal = await onShutdownSignal();
-    logger.info({ signal, drainTimeoutMs: config.shutdown.drainTimeout }, 'shutting down: draining in-flight requests');
+    logger.info(
+      { signal, drainTimeoutMs: config.shutdown.drainTimeout },
+      'shutting down: draining in-flight requests',
+    );
     await Promise.all(entryPoints.map((e) => e.close(config.shutdown.drainTimeout)));
     await pools.close();
   } finally {
     abort.abort();
     for (const runner of started.reverse()) {
-      await runner.close().catch((error: unknown) => logger.error({ err: error, runner: runner.name }, 'close failed'));
+      await runner
+        .close()
+        .catch((error: unknown) => logger.error({ err: error, runner: runner.name }, 'close failed'));
     }
     logger.info('stopped');
     logger.flush();
@@ -115,38 +150,42 @@ function buildProviders(config: StaticConfig, logger: Logger): Provider[] {
   const file = config.providers.file;
   if (file) {
     providers.push(
-      new FileProvider({ paths: file.paths, watch: file.watch, debounceMs: file.debounce, logger: logger.child({ provider: 'file' }) }),
+      new FileProvider({
+        paths: file.paths,
+        watch: file.watch,
+        debounceMs: file.debounce,
+        logger: logger.child({ provider: 'file' }),
+      }),
     );
   }
   return providers;
 }
 
-async function entryPointOptions(config: StaticConfig): Promise<EntryPointOptions[]> {
-  const out: EntryPointOptions[] = [];
-  for (const entry of config.entryPoints) {
-    const { host, port } = parseHostPort(entry.address);
-    let tls: EntryPointOptions['tls'];
-    if (entry.protocol === 'https') {
-      const files = entry.tls?.certFile && entry.tls.keyFile ? entry.tls : null;
-      // Like Traefik's default certificate: clients without a matching SNI name still complete a handshake.
-      const material = files
-        ? { certPem: await readFile(files.certFile as string, 'utf8'), keyPem: await readFile(files.keyFile as string, 'utf8') }
+async function entryPointOptions(entry: EntryPointConfig): Promise<EntryPointOptions> {
+  let tls: EntryPointOptions['tls'];
+  if (entry.protocol === 'https') {
+    const { certFile, keyFile } = entry.tls ?? {};
+    // Like Traefik's default certificate: clients without a matching SNI name still complete a handshake.
+    const material =
+      certFile && keyFile
+        ? { certPem: await readFile(certFile, 'utf8'), keyPem: await readFile(keyFile, 'utf8') }
         : await generateSelfSigned(['tidegate.default.invalid']);
-      tls = { defaultCertPem: material.certPem, defaultKeyPem: material.keyPem, minVersion: entry.tls?.minVersion ?? 'TLSv1.2' };
-    }
-    out.push({
-      name: entry.name,
-      host,
-      port,
-      protocol: entry.protocol,
-      tls,
-      trustedProxies: entry.forwardedHeaders.trustedProxies,
-      maxHeaderSize: entry.maxHeaderSize,
-      requestTimeoutMs: entry.requestTimeout,
-      keepAliveTimeoutMs: entry.keepAliveTimeout,
-    });
+    tls = {
+      defaultCertPem: material.certPem,
+      defaultKeyPem: material.keyPem,
+      minVersion: entry.tls?.minVersion ?? 'TLSv1.2',
+    };
   }
-  return out;
+  return {
+    name: entry.name,
+    host: entry.host,
+    port: entry.port,
+    protocol: entry.protocol,
+    tls,
+    maxHeaderSize: entry.maxHeaderSize,
+    requestTimeoutMs: entry.requestTimeout,
+    keepAliveTimeoutMs: entry.keepAliveTimeout,
+  };
 }
 
 function retirePoolsAfterSwaps(holder: SnapshotHolder, pools: UpstreamPools): void {
@@ -158,7 +197,8 @@ function retirePoolsAfterSwaps(holder: SnapshotHolder, pools: UpstreamPools): vo
       const table = holder.current;
       if (!table) return;
       const live = new Set<string>();
-      for (const backend of table.backends.values()) for (const endpoint of backend.endpoints) live.add(endpoint.name);
+      for (const backend of table.backends.values())
+        for (const endpoint of backend.endpoints) live.add(endpoint.name);
       pools.retain(live);
     }, POOL_RETIRE_GRACE_MS);
     timer.unref();

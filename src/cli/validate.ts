@@ -28,7 +28,9 @@ export async function runValidate(paths: readonly string[], flags: { config?: st
 }
 
 function findingRows(status: ObjectStatus): string[][] {
-  const where = status.origin?.file ? `${status.origin.file}${status.origin.line ? `:${status.origin.line}` : ''}` : '-';
+  const where = status.origin?.file
+    ? `${status.origin.file}${status.origin.line ? `:${status.origin.line}` : ''}`
+    : '-';
   const object = `${status.ref.kind}/${status.ref.namespace ? `${status.ref.namespace}/` : ''}${status.ref.name}`;
   const rows = status.conditions
     .filter((c) => c.status === 'False')
@@ -38,7 +40,9 @@ function findingRows(status: ObjectStatus): string[][] {
 }
 
 function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.slice(0, 1000).map((r) => (r[i] ?? '').length)));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.slice(0, 1000).map((r) => (r[i] ?? '').length)),
+  );
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(Math.min(widths[i] ?? 0, 60))))

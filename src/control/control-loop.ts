@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Runner } from '../core/lifecycle.js';
+import type { EndpointStateRegistry } from '../endpoints/endpoint-state-registry.js';
 import type { ObjectStatus } from '../ir/types.js';
 import type { ObjectSet } from '../objects/envelope.js';
 import type { Logger } from '../observability/logger.js';
@@ -9,7 +10,6 @@ import type { SnapshotHolder } from '../runtime/holder.js';
 import { type TranslateOptions, translate } from '../translate/translate.js';
 import { loadErrorStatus } from './load-error-status.js';
 import { ObjectSetMerger } from './object-set-merger.js';
-import type { EndpointStateRegistry } from '../endpoints/endpoint-state-registry.js';
 
 export interface ReloadObserver {
   reloadSucceeded(version: number, rejectedCount: number, atMs: number): void;
@@ -109,6 +109,8 @@ export class ControlLoop implements Runner {
       const version = this.#version + 1;
       const table = compile(result.ir, statuses, { version, state });
       holder.swap(table);
+      // Tables still draining keep the state objects they hold; only state of names gone from the live table is dropped.
+      state.retain(table.backends.keys());
       this.#version = version;
       const rejected = statuses.filter(isRejected).length;
       reloads.reloadSucceeded(version, rejected, clock.now());

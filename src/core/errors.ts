@@ -55,7 +55,10 @@ export class ConfigError extends Error {
   readonly file: string | undefined;
   readonly line: number | undefined;
 
-  constructor(message: string, location: { field: string; file?: string | undefined; line?: number | undefined }) {
+  constructor(
+    message: string,
+    location: { field: string; file?: string | undefined; line?: number | undefined },
+  ) {
     const where = location.file ? `${location.file}${location.line ? `:${location.line}` : ''}: ` : '';
     super(`${where}${location.field ? `${location.field}: ` : ''}${message}`);
     this.name = 'ConfigError';

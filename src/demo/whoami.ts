@@ -103,12 +103,19 @@ export class WhoamiServer implements Runner {
     const status = parseStatus(url.searchParams.get('status'));
     const wait = parseWait(url.searchParams.get('wait'));
     if (status === null || wait === null) {
-      reply(res, 400, 'text/plain; charset=utf-8', 'bad knob: status takes 200-599, wait takes e.g. 100ms, 2s\n');
+      reply(
+        res,
+        400,
+        'text/plain; charset=utf-8',
+        'bad knob: status takes 200-599, wait takes e.g. 100ms, 2s\n',
+      );
       return;
     }
     const report = this.#report(req, bodyBytes);
     const json =
-      url.pathname === '/api' || url.searchParams.get('format') === 'json' || (req.headers.accept ?? '').includes('application/json');
+      url.pathname === '/api' ||
+      url.searchParams.get('format') === 'json' ||
+      (req.headers.accept ?? '').includes('application/json');
     const send = (): void => {
       if (json) reply(res, status, 'application/json; charset=utf-8', `${JSON.stringify(report)}\n`);
       else reply(res, status, 'text/plain; charset=utf-8', formatText(report));
@@ -159,7 +166,8 @@ export class WhoamiServer implements Runner {
 function formatText(report: WhoamiReport): string {
   let out = `Name: ${report.name}\nHostname: ${report.hostname}\nIP: ${report.ip}\nRemoteAddr: ${report.remoteAddr}\n`;
   out += `${report.method} ${report.url} HTTP/${report.httpVersion}\n`;
-  for (const name in report.headers) for (const value of report.headers[name] ?? []) out += `${name}: ${value}\n`;
+  for (const name in report.headers)
+    for (const value of report.headers[name] ?? []) out += `${name}: ${value}\n`;
   return `${out}\nBodyBytes: ${report.bodyBytes}\n`;
 }
 

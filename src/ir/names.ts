@@ -8,5 +8,6 @@ export const ingressRouteName = (namespace: string, ingress: string, rule: numbe
   `ingress/${namespace}/${ingress}/rule/${rule}/path/${path}`;
 export const ingressDefaultRouteName = (namespace: string, ingress: string): string =>
   `ingress/${namespace}/${ingress}/default`;
-export const secretCertificateName = (namespace: string, secret: string): string => `secret/${namespace}/${secret}`;
+export const secretCertificateName = (namespace: string, secret: string): string =>
+  `secret/${namespace}/${secret}`;
 export const fileCertificateName = (path: string): string => `file/${path}`;

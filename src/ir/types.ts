@@ -91,7 +91,12 @@ export type PathRewrite =
    * `$1`…`$9` replaced by capture groups (an empty string for a group that did not take part). The query string
    * is kept.
    */
-  { readonly type: 'regex'; readonly pattern: string; readonly caseInsensitive: boolean; readonly replacement: string };
+  {
+    readonly type: 'regex';
+    readonly pattern: string;
+    readonly caseInsensitive: boolean;
+    readonly replacement: string;
+  };
 
 export interface Backend {
   /** `backend/<ns>/<service>/<port>` where port is the Service port number. */

@@ -70,7 +70,9 @@ export const DEFAULT_NAMESPACE = 'default';
 const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set(['IngressClass', 'Namespace']);
 
 export function refOf(object: KubeObject): ObjectRef {
-  const namespace = CLUSTER_SCOPED_KINDS.has(object.kind) ? '' : (object.metadata.namespace ?? DEFAULT_NAMESPACE);
+  const namespace = CLUSTER_SCOPED_KINDS.has(object.kind)
+    ? ''
+    : (object.metadata.namespace ?? DEFAULT_NAMESPACE);
   return { kind: object.kind, namespace, name: object.metadata.name };
 }
 

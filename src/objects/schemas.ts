@@ -27,7 +27,9 @@ export const serviceSpecSchema = z.object({
     .default([]),
   sessionAffinity: z.enum(['None', 'ClientIP']).default('None'),
   sessionAffinityConfig: z
-    .object({ clientIP: z.object({ timeoutSeconds: z.number().int().min(1).max(86400).optional() }).optional() })
+    .object({
+      clientIP: z.object({ timeoutSeconds: z.number().int().min(1).max(86400).optional() }).optional(),
+    })
     .optional(),
 });
 export type ServiceSpec = z.infer<typeof serviceSpecSchema>;
@@ -112,7 +114,9 @@ export type IngressBackend = z.infer<typeof ingressBackendSchema>;
 export const ingressSpecSchema = z.object({
   ingressClassName: z.string().optional(),
   defaultBackend: ingressBackendSchema.optional(),
-  tls: z.array(z.object({ hosts: z.array(z.string()).default([]), secretName: z.string().optional() })).default([]),
+  tls: z
+    .array(z.object({ hosts: z.array(z.string()).default([]), secretName: z.string().optional() }))
+    .default([]),
   rules: z
     .array(
       z.object({
@@ -139,7 +143,12 @@ export type IngressSpec = z.infer<typeof ingressSpecSchema>;
 export const ingressClassSpecSchema = z.object({
   controller: z.string().min(1),
   parameters: z
-    .object({ apiGroup: z.string().optional(), kind: z.string(), name: z.string(), namespace: z.string().optional() })
+    .object({
+      apiGroup: z.string().optional(),
+      kind: z.string(),
+      name: z.string(),
+      namespace: z.string().optional(),
+    })
     .optional(),
 });
 export type IngressClassSpec = z.infer<typeof ingressClassSpecSchema>;

@@ -80,7 +80,8 @@ function formatPrettyLine(line: string): string {
   } catch {
     return line;
   }
-  const time = typeof record.time === 'number' ? new Date(record.time).toISOString() : String(record.time ?? '');
+  const time =
+    typeof record.time === 'number' ? new Date(record.time).toISOString() : String(record.time ?? '');
   const level = String(record.level ?? '').toUpperCase();
   let out = `${time} ${level.padEnd(5)} ${typeof record.msg === 'string' ? record.msg : ''}`;
   let stack = '';
@@ -98,7 +99,9 @@ function formatPrettyLine(line: string): string {
 }
 
 function isErrorLike(value: unknown): value is { message: unknown; stack: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { stack?: unknown }).stack === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { stack?: unknown }).stack === 'string'
+  );
 }
 
 const BARE_VALUE = /^[^\s"=]+$/;

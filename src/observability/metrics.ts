@@ -5,13 +5,26 @@ type RequestLabel = 'entrypoint' | 'route' | 'service' | 'method' | 'code';
 type DurationLabel = 'entrypoint' | 'route' | 'service';
 
 /** Seconds; from 1 ms (a cached or local answer) to 10 s (beyond that the exact value hardly matters). */
-const DURATION_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DURATION_BUCKETS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /**
  * The methods of RFC 9110 §9 plus PATCH (RFC 5789) keep their name; anything else is `OTHER`, so a client
  * sending made-up methods cannot grow the label set.
  */
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'OTHER'] as const;
+const METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'OTHER',
+] as const;
 const OTHER_METHOD = METHODS.length - 1;
 
 /** Method names are case-sensitive (RFC 9110 §9.1), so `get` is `OTHER`. */
@@ -98,7 +111,13 @@ class AccumulatedHistogram extends Histogram<DurationLabel | 'le'> {
   readonly #help: string;
 
   constructor(registry: Registry, name: string, help: string, series: () => Iterable<RouteSeries>) {
-    super({ name, help, labelNames: ['entrypoint', 'route', 'service'], buckets: [...DURATION_BUCKETS], registers: [registry] });
+    super({
+      name,
+      help,
+      labelNames: ['entrypoint', 'route', 'service'],
+      buckets: [...DURATION_BUCKETS],
+      registers: [registry],
+    });
     this.#series = series;
     this.#name = name;
     this.#help = help;
@@ -121,13 +140,23 @@ class AccumulatedHistogram extends Histogram<DurationLabel | 'le'> {
         cumulative += series.buckets[i] as number;
         values.push({ metricName: bucketName, labels: series.bucketLabels[i] ?? {}, value: cumulative });
       }
-      values.push({ metricName: bucketName, labels: series.bucketLabels[series.buckets.length] ?? {}, value: series.count });
+      values.push({
+        metricName: bucketName,
+        labels: series.bucketLabels[series.buckets.length] ?? {},
+        value: series.count,
+      });
       values.push({ metricName: `${this.#name}_sum`, labels: series.labels, value: series.sum });
       values.push({ metricName: `${this.#name}_count`, labels: series.labels, value: series.count });
     }
     // prom-client's typings declare `type` as a numeric enum (and a `collect` member) while the library itself
     // produces and prints the string; the cast states what lib/histogram.js returns.
-    return { name: this.#name, help: this.#help, type: 'histogram', aggregator: 'sum', values } as unknown as DurationExport;
+    return {
+      name: this.#name,
+      help: this.#help,
+      type: 'histogram',
+      aggregator: 'sum',
+      values,
+    } as unknown as DurationExport;
   }
 }
 
@@ -222,7 +251,14 @@ export class GatewayMetrics implements RequestMetrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  requestFinished(entryPoint: string, route: string, backend: string, method: string, status: number, seconds: number): void {
+  requestFinished(
+    entryPoint: string,
+    route: string,
+    backend: string,
+    method: string,
+    status: number,
+    seconds: number,
+  ): void {
     const series = this.#routeSeries(entryPoint, route, backend);
     // A clock step or a caller bug must not poison `_sum` with NaN or a negative value.
     series.observe(seconds >= 0 ? seconds : 0);
@@ -230,7 +266,11 @@ export class GatewayMetrics implements RequestMetrics {
     const key = status * METHODS.length + m;
     let requests = series.requests.get(key);
     if (requests === undefined) {
-      requests = new RequestCountSeries({ ...series.labels, method: METHODS[m] as string, code: String(status) });
+      requests = new RequestCountSeries({
+        ...series.labels,
+        method: METHODS[m] as string,
+        code: String(status),
+      });
       series.requests.set(key, requests);
     }
     requests.count++;

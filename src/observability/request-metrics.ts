@@ -10,7 +10,14 @@ export interface RequestMetrics {
    * @param status HTTP status sent (499 when the client went away first)
    * @param seconds time from request start to the last response byte
    */
-  requestFinished(entryPoint: string, route: string, backend: string, method: string, status: number, seconds: number): void;
+  requestFinished(
+    entryPoint: string,
+    route: string,
+    backend: string,
+    method: string,
+    status: number,
+    seconds: number,
+  ): void;
   /** A connection was accepted (+1) or closed (-1) on an entry point. */
   connectionChanged(entryPoint: string, delta: 1 | -1): void;
 }

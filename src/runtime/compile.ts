@@ -1,6 +1,14 @@
 import { createPicker, type Picker } from '../balancer/picker.js';
 import type { EndpointStateRegistry } from '../endpoints/endpoint-state-registry.js';
-import type { Backend, Certificate, IR, ObjectStatus, Route, RouteTimeouts, VirtualHost } from '../ir/types.js';
+import type {
+  Backend,
+  Certificate,
+  IR,
+  ObjectStatus,
+  Route,
+  RouteTimeouts,
+  VirtualHost,
+} from '../ir/types.js';
 import { HostTable } from '../router/host-table.js';
 import { compilePathMatch } from '../router/path-match.js';
 import { type PathRouteEntry, PathRouter } from '../router/path-router.js';
@@ -122,7 +130,12 @@ class CompiledRoute implements RuntimeRoute {
   readonly upstreamProtocol: 'http' | 'https';
   readonly #rewriter: PathRewriter | null;
 
-  constructor(route: Route, backend: RuntimeBackend | null, invalid: RouteInvalid, rewriter: PathRewriter | null) {
+  constructor(
+    route: Route,
+    backend: RuntimeBackend | null,
+    invalid: RouteInvalid,
+    rewriter: PathRewriter | null,
+  ) {
     this.name = route.name;
     this.ir = route;
     this.backend = invalid === null ? backend : null;
@@ -167,7 +180,11 @@ function compileRoute(route: Route, backends: ReadonlyMap<string, RuntimeBackend
     case 'forward':
       backend = backends.get(action.backend) ?? null;
       if (backend === null) {
-        invalid = { status: 500, reason: 'BackendNotFound', message: `backend ${action.backend} is not in the IR` };
+        invalid = {
+          status: 500,
+          reason: 'BackendNotFound',
+          message: `backend ${action.backend} is not in the IR`,
+        };
       }
       break;
   }

@@ -14,7 +14,17 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['*'],
   demo: ['config', 'core', 'observability', 'proxy'],
   admin: ['control', 'runtime', 'registry', 'observability', 'ir', 'objects', 'core'],
-  control: ['providers', 'translate', 'ir', 'runtime', 'health', 'endpoints', 'observability', 'objects', 'core'],
+  control: [
+    'providers',
+    'translate',
+    'ir',
+    'runtime',
+    'health',
+    'endpoints',
+    'observability',
+    'objects',
+    'core',
+  ],
   providers: ['objects', 'registry', 'core'],
   registry: ['objects', 'core'],
   proxy: ['runtime', 'endpoints', 'observability', 'ir', 'core'],
@@ -70,7 +80,8 @@ const files = sourceFiles(SRC).map((file) => ({ file, rel: relative(SRC, file).r
 
 test('every src folder is known to the layering table', () => {
   const folders = new Set(files.map((f) => f.rel.split('/')[0] as string));
-  for (const folder of folders) assert.ok(folder in ALLOWED, `src/${folder} is missing from the layering table`);
+  for (const folder of folders)
+    assert.ok(folder in ALLOWED, `src/${folder} is missing from the layering table`);
 });
 
 test('folders import only the folders below them', () => {
@@ -81,9 +92,12 @@ test('folders import only the folders below them', () => {
     if (allowed.includes('*')) continue;
     for (const { specifier, typeOnly } of importsOf(readFileSync(file, 'utf8'))) {
       if (!specifier.startsWith('.')) continue;
-      const target = relative(SRC, join(file, '..', specifier)).replaceAll('\\', '/').split('/')[0] as string;
+      const target = relative(SRC, join(file, '..', specifier))
+        .replaceAll('\\', '/')
+        .split('/')[0] as string;
       if (target === folder || allowed.includes(target)) continue;
-      if (typeOnly && (target === 'observability' || (TYPE_EXCEPTIONS[folder] ?? []).includes(target))) continue;
+      if (typeOnly && (target === 'observability' || (TYPE_EXCEPTIONS[folder] ?? []).includes(target)))
+        continue;
       violations.push(`src/${rel} imports ${specifier} (${folder} → ${target})`);
     }
   }
@@ -97,7 +111,10 @@ test('pure zones use no node I/O, no global clock and no randomness', () => {
     if (!pure || rel === CLOCK_SOURCE) continue;
     const text = readFileSync(file, 'utf8');
     for (const { specifier, typeOnly } of importsOf(text)) {
-      if (!typeOnly && (specifier.startsWith('node:') || ['fs', 'net', 'http', 'https', 'dns', 'tls'].includes(specifier))) {
+      if (
+        !typeOnly &&
+        (specifier.startsWith('node:') || ['fs', 'net', 'http', 'https', 'dns', 'tls'].includes(specifier))
+      ) {
         violations.push(`src/${rel} imports ${specifier}`);
       }
     }

@@ -19,23 +19,26 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** The specification, written independently of the router: test every route in order, first match wins. */
-function naiveRouter(specs: readonly PathMatchSpec[]): (path: string) => number | null {
-  const tests = specs.map((spec): ((path: string) => boolean) => {
-    switch (spec.type) {
-      case 'Exact':
-        return (path) => path === spec.path;
-      case 'Prefix': {
-        const prefix = spec.path.endsWith('/') ? spec.path.slice(0, -1) : spec.path;
-        if (prefix === '') return () => true;
-        return (path) => path === prefix || path.startsWith(`${prefix}/`);
-      }
-      case 'RegularExpression': {
-        const regex = new RegExp(`^(?:${spec.pattern})`, spec.caseInsensitive ? 'i' : '');
-        return (path) => regex.test(path);
-      }
+/** One route's test, written independently of the router. */
+function naiveMatcher(spec: PathMatchSpec): (path: string) => boolean {
+  switch (spec.type) {
+    case 'Exact':
+      return (path) => path === spec.path;
+    case 'Prefix': {
+      const prefix = spec.path.endsWith('/') ? spec.path.slice(0, -1) : spec.path;
+      if (prefix === '') return () => true;
+      return (path) => path === prefix || path.startsWith(`${prefix}/`);
     }
-  });
+    case 'RegularExpression': {
+      const regex = new RegExp(`^(?:${spec.pattern})`, spec.caseInsensitive ? 'i' : '');
+      return (path) => regex.test(path);
+    }
+  }
+}
+
+/** The specification: test every route in order, first match wins. */
+function naiveRouter(specs: readonly PathMatchSpec[]): (path: string) => number | null {
+  const tests = specs.map(naiveMatcher);
   return (path) => {
     for (let i = 0; i < tests.length; i++) if (tests[i]?.(path)) return i;
     return null;
@@ -195,7 +198,10 @@ describe('PathRouter agrees with the naive first-match reference', () => {
     const path = randomPath(random, 4);
     if (kind < 0.5) return { type: 'Exact', path };
     // Mostly normalised prefixes, as the IR promises, some with a trailing slash.
-    return { type: 'Prefix', path: path !== '/' && path.endsWith('/') && random() < 0.5 ? path.slice(0, -1) : path };
+    return {
+      type: 'Prefix',
+      path: path !== '/' && path.endsWith('/') && random() < 0.5 ? path.slice(0, -1) : path,
+    };
   }
 
   for (const [name, seed, withRoot] of [
