@@ -53,7 +53,10 @@ const dnsSubdomain = z.string().max(253).regex(DNS_SUBDOMAIN, 'expected a DNS su
 const controllerName = z
   .string()
   .max(250)
-  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?\/[A-Za-z0-9/._-]+$/, 'expected a domain-prefixed path, e.g. "tidegate.io/ingress-controller"');
+  .regex(
+    /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?\/[A-Za-z0-9/._-]+$/,
+    'expected a domain-prefixed path, e.g. "tidegate.io/ingress-controller"',
+  );
 const hostName = z
   .string()
   .regex(/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'expected a DNS name');

@@ -3,7 +3,13 @@
  * A bare number means milliseconds (durations) or bytes (sizes), so YAML numbers and strings agree.
  */
 
-const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 // `ms` before `m` so that `5ms` is not read as five minutes followed by garbage.
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 
@@ -38,7 +44,9 @@ export function parseDuration(input: string | number): number {
     at = DURATION_PART.lastIndex;
   }
   if (text.length === 0 || at !== text.length) {
-    throw new RangeError(`invalid duration "${input}": expected a number with a unit (ms, s, m, h, d), e.g. "5s"`);
+    throw new RangeError(
+      `invalid duration "${input}": expected a number with a unit (ms, s, m, h, d), e.g. "5s"`,
+    );
   }
   const ms = Math.round(total);
   if (!Number.isSafeInteger(ms)) throw new RangeError(`invalid duration "${input}": too large`);
