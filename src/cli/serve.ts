@@ -82,7 +82,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
       (a, b) => Number(b.protocol === 'https') - Number(a.protocol === 'https'),
     );
     for (const entry of ordered) {
-      const handler = new ProxyHandler(
+      const handler: ProxyHandler = new ProxyHandler(
         {
           entryPoint: entry.name,
           secure: entry.protocol === 'https',
@@ -91,7 +91,12 @@ export async function runServe(flags: ServeFlags): Promise<void> {
         },
         { holder, pools, metrics, logger, dns },
       );
-      const entryPoint = new EntryPoint(await entryPointOptions(entry), { handler, holder, metrics, logger });
+      const entryPoint: EntryPoint = new EntryPoint(await entryPointOptions(entry), {
+        handler,
+        holder,
+        metrics,
+        logger,
+      });
       entryPoints.push(entryPoint);
       await start(entryPoint);
       if (entry.protocol === 'https') httpsPort ??= entryPoint.address()?.port ?? entry.port;
