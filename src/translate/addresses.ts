@@ -16,7 +16,9 @@ export function isLoopback(value: string): boolean {
   const address = ipaddr.parse(value);
   if (address.kind() === 'ipv6') {
     const v6 = address as ipaddr.IPv6;
-    return v6.range() === 'loopback' || (v6.isIPv4MappedAddress() && v6.toIPv4Address().range() === 'loopback');
+    return (
+      v6.range() === 'loopback' || (v6.isIPv4MappedAddress() && v6.toIPv4Address().range() === 'loopback')
+    );
   }
   return address.range() === 'loopback';
 }

@@ -25,13 +25,21 @@ export class StatusBook {
     this.#entry(object).conditions.set(type, { type, status: status ? 'True' : 'False', reason, message });
   }
 
+  /** Records that `object` was looked at and is valid: Accepted True, unless a condition was already set. */
+  accept(object: SourcedObject): void {
+    const conditions = this.#entry(object).conditions;
+    if (!conditions.has('Accepted')) conditions.set('Accepted', IMPLICITLY_ACCEPTED);
+  }
+
   /** Marks `object` as rejected: Accepted False with `reason`. */
   reject(object: SourcedObject, reason: string, message: string): void {
     this.set(object, 'Accepted', false, reason, message);
   }
 
+  /** Adds a warning to `object`; a message it already has is not repeated (several routes may find the same). */
   warn(object: SourcedObject, message: string): void {
-    this.#entry(object).warnings.push(message);
+    const warnings = this.#entry(object).warnings;
+    if (!warnings.includes(message)) warnings.push(message);
   }
 
   /** True when `object` was rejected (Accepted False). */
@@ -62,7 +70,12 @@ export class StatusBook {
   }
 }
 
-const IMPLICITLY_ACCEPTED: Condition = { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'accepted' };
+const IMPLICITLY_ACCEPTED: Condition = {
+  type: 'Accepted',
+  status: 'True',
+  reason: 'Accepted',
+  message: 'accepted',
+};
 
 function toStatus(entry: Entry): ObjectStatus {
   const ref = refOf(entry.object.object);

@@ -86,7 +86,9 @@ export function parseIngressAnnotations(raw: unknown, defaults: AnnotationDefaul
     if (upper === 'HTTP') return 'http';
     if (upper === 'HTTPS') return 'https';
     if (UNSUPPORTED_PROTOCOLS.has(upper)) {
-      warnings.push(`annotation ${found.key}: backend protocol ${JSON.stringify(found.value)} is unsupported; using HTTP`);
+      warnings.push(
+        `annotation ${found.key}: backend protocol ${JSON.stringify(found.value)} is unsupported; using HTTP`,
+      );
     } else {
       invalid(found, 'HTTP or HTTPS', 'HTTP');
     }

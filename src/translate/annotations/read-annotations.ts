@@ -47,7 +47,11 @@ export function readAnnotations(annotations: unknown): ReadAnnotations {
   }
   const keys = Object.keys(annotations).sort(compareStrings);
   for (const key of keys) {
-    const prefix = key.startsWith(TIDEGATE_PREFIX) ? TIDEGATE_PREFIX : key.startsWith(NGINX_PREFIX) ? NGINX_PREFIX : null;
+    const prefix = key.startsWith(TIDEGATE_PREFIX)
+      ? TIDEGATE_PREFIX
+      : key.startsWith(NGINX_PREFIX)
+        ? NGINX_PREFIX
+        : null;
     if (prefix === null) continue;
     const name = key.slice(prefix.length);
     if (!isHonoured(name)) {
@@ -57,7 +61,9 @@ export function readAnnotations(annotations: unknown): ReadAnnotations {
     const value: unknown = (annotations as Record<string, unknown>)[key];
     if (typeof value !== 'string') {
       // The API server only stores string values; an unquoted YAML number or boolean is a manifest mistake.
-      warnings.push(`annotation ${key}: value must be a string (quote it in YAML), got ${value === null ? 'null' : typeof value}; ignored`);
+      warnings.push(
+        `annotation ${key}: value must be a string (quote it in YAML), got ${value === null ? 'null' : typeof value}; ignored`,
+      );
       continue;
     }
     const existing = values.get(name);

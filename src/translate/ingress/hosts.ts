@@ -3,7 +3,9 @@ import { isDnsSubdomain, isIPv4, isIPv6 } from '../addresses.js';
 /** The hostname of the catch-all virtual host, for rules without a host. */
 export const CATCH_ALL_HOST = '*';
 
-export type HostCheck = { readonly ok: true; readonly hostname: string } | { readonly ok: false; readonly reason: string };
+export type HostCheck =
+  | { readonly ok: true; readonly hostname: string }
+  | { readonly ok: false; readonly reason: string };
 
 /**
  * An Ingress host as the Ingress spec allows it: a DNS name (RFC 3986 reg-name restricted to RFC 1123 labels),
@@ -13,7 +15,10 @@ export type HostCheck = { readonly ok: true; readonly hostname: string } | { rea
 export function checkHost(host: string): HostCheck {
   const hostname = host.toLowerCase();
   if (isIPv4(hostname) || isIPv6(hostname)) {
-    return { ok: false, reason: `host ${JSON.stringify(host)} is an IP address; the Ingress spec requires a DNS name` };
+    return {
+      ok: false,
+      reason: `host ${JSON.stringify(host)} is an IP address; the Ingress spec requires a DNS name`,
+    };
   }
   if (hostname.includes(':')) {
     return { ok: false, reason: `host ${JSON.stringify(host)} must not contain a port` };
@@ -50,7 +55,8 @@ export function isWildcardHost(hostname: string): boolean {
  */
 export function certificateHostCovers(certificateHost: string, hostname: string): boolean {
   if (certificateHost === hostname) return true;
-  if (!isWildcardHost(certificateHost) || hostname === CATCH_ALL_HOST || isWildcardHost(hostname)) return false;
+  if (!isWildcardHost(certificateHost) || hostname === CATCH_ALL_HOST || isWildcardHost(hostname))
+    return false;
   const dot = hostname.indexOf('.');
   return dot > 0 && hostname.slice(dot) === certificateHost.slice(1);
 }

@@ -35,16 +35,23 @@ export function checkPath(pathType: IngressPathType, path: string | undefined, u
   if (!value.startsWith('/')) return mustBeAbsolute(value);
   for (const sequence of INVALID_SEQUENCES) {
     if (value.includes(sequence)) {
-      return { ok: false, reason: `path ${JSON.stringify(value)} must not contain ${JSON.stringify(sequence)}` };
+      return {
+        ok: false,
+        reason: `path ${JSON.stringify(value)} must not contain ${JSON.stringify(sequence)}`,
+      };
     }
   }
   for (const suffix of INVALID_SUFFIXES) {
     if (value.endsWith(suffix)) {
-      return { ok: false, reason: `path ${JSON.stringify(value)} must not end with ${JSON.stringify(suffix)}` };
+      return {
+        ok: false,
+        reason: `path ${JSON.stringify(value)} must not end with ${JSON.stringify(suffix)}`,
+      };
     }
   }
   if (useRegex) return regex(value);
-  if (pathType === 'Exact') return { ok: true, match: { type: 'Exact', path: value }, rewritePattern: escapeRegex(value) };
+  if (pathType === 'Exact')
+    return { ok: true, match: { type: 'Exact', path: value }, rewritePattern: escapeRegex(value) };
   const prefix = value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
   return { ok: true, match: { type: 'Prefix', path: prefix }, rewritePattern: escapeRegex(prefix) };
 }
@@ -59,9 +66,16 @@ function regex(pattern: string): PathCheck {
     new RegExp(pattern, 'i');
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, reason: `path ${JSON.stringify(pattern)} is not a valid regular expression: ${detail}` };
+    return {
+      ok: false,
+      reason: `path ${JSON.stringify(pattern)} is not a valid regular expression: ${detail}`,
+    };
   }
-  return { ok: true, match: { type: 'RegularExpression', pattern, caseInsensitive: true }, rewritePattern: pattern };
+  return {
+    ok: true,
+    match: { type: 'RegularExpression', pattern, caseInsensitive: true },
+    rewritePattern: pattern,
+  };
 }
 
 /** Escapes regular-expression syntax so that a literal path can serve as a rewrite pattern. */
