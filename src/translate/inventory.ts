@@ -30,8 +30,8 @@ const KINDS: Readonly<Record<string, { readonly apiVersion: string; readonly gro
 };
 
 /**
- * Sorts the input (so that the output never depends on provider order), rejects duplicates and unsupported
- * kinds, and groups the rest by kind. Of two objects with the same kind, namespace and name the one that
+ * Sorts the input (so that the output never depends on provider order), rejects duplicates and supported kinds in
+ * an apiVersion we do not read, warns about kinds we do not route on, and groups the rest by kind. Of two objects with the same kind, namespace and name the one that
  * comes later by origin (provider, file, line) is rejected as `Duplicate`.
  */
 export function takeInventory(objects: readonly SourcedObject[], statuses: StatusBook): Inventory {
@@ -65,7 +65,9 @@ export function takeInventory(objects: readonly SourcedObject[], statuses: Statu
     const { kind, apiVersion } = sourced.object;
     const known = KINDS[kind];
     if (known === undefined) {
-      statuses.reject(sourced, 'UnsupportedKind', `${apiVersion} ${kind} is not supported; ignored`);
+      // Manifests routinely bundle Deployments, ConfigMaps and the like next to the routing objects: they are not
+      // errors, just not ours, so they are reported as a warning and `tidegate validate` still passes.
+      statuses.warn(sourced, `${apiVersion} ${kind} is not a kind tidegate routes on; ignored`);
       continue;
     }
     if (apiVersion !== known.apiVersion) {
