@@ -4,7 +4,7 @@ import { basename, dirname, relative, resolve, sep } from 'node:path';
 import type { ObjectSet } from '../../objects/envelope.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Provider } from '../provider.js';
-import { readObjectFiles } from './load-object-files.js';
+import { manifestDirectories, readObjectFiles } from './load-object-files.js';
 
 export { loadObjectFiles } from './load-object-files.js';
 
@@ -24,7 +24,6 @@ const LARGE_SET = 1000;
 /** One directory to watch and which event names in it concern the configured paths. */
 interface WatchTarget {
   readonly dir: string;
-  readonly recursive: boolean;
   /** Inode of `dir`, so a directory deleted and created again gets a fresh watcher. */
   readonly ino: number;
   readonly accepts: (name: string | null) => boolean;
@@ -35,7 +34,7 @@ const anyName = (): boolean => true;
 /**
  * Kubernetes manifests on disk. Emits the complete set at start and, when watching, again after every change
  * (debounced), re-reading everything: whole sets keep the provider stateless and a reload of a few thousand
- * objects is cheap next to translation. Directories are watched recursively; for files and missing paths the
+ * objects is cheap next to translation. Directories are watched with every directory below them; for files and missing paths the
  * parent (or nearest existing ancestor) is watched, because editors save by renaming a new file over the old one
  * and ConfigMap volumes swap a `..data` symlink, both of which replace the inode a direct watch would follow.
  */
@@ -50,7 +49,7 @@ export class FileProvider implements Provider {
   async run(emit: (set: ObjectSet) => void, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const { paths, debounceMs, logger } = this.#options;
-    // Keyed by directory, mode and inode; `filters` says which event names in it matter to the configured paths.
+    // Keyed by directory and inode; `filters` says which event names in it matter to the configured paths.
     const watchers = new Map<string, FSWatcher>();
     const filters = new Map<string, WatchTarget['accepts'][]>();
     const missing = new Set<string>();
@@ -102,7 +101,7 @@ export class FileProvider implements Provider {
         const absolute = resolve(path);
         const { exists, targets } = await watchTargets(absolute);
         for (const target of targets) {
-          const key = `${target.dir}\0${target.recursive}\0${target.ino}`;
+          const key = `${target.dir}\0${target.ino}`;
           wanted.set(key, [...(wanted.get(key) ?? []), target]);
         }
         if (!exists && !missing.has(absolute))
@@ -123,9 +122,9 @@ export class FileProvider implements Provider {
           targets.map((target) => target.accepts),
         );
         if (watchers.has(key)) continue;
-        const { dir, recursive } = targets[0] as WatchTarget;
+        const { dir } = targets[0] as WatchTarget;
         try {
-          const watcher = watch(dir, { recursive }, (_event, name) => {
+          const watcher = watch(dir, (_event, name) => {
             if (filters.get(key)?.some((accepts) => accepts(name))) schedule();
           });
           watcher.on('error', (error: Error) => {
@@ -156,14 +155,20 @@ export class FileProvider implements Provider {
 }
 
 /**
- * What to watch for one configured path. A directory: itself, recursively, plus its parent for the directory's own
- * name (deleted, recreated, or a symlink swapped). A file: its parent, for its name and for `..`-prefixed names (the
+ * What to watch for one configured path. A directory: itself and every directory below it, each non-recursively
+ * (see `manifestDirectories`; new subdirectories are picked up by the re-plan of the reload their creation
+ * triggers), plus its parent for the directory's own name (deleted, recreated, or a symlink swapped). A file: its parent, for its name and for `..`-prefixed names (the
  * ConfigMap `..data` swap). A missing path: the nearest existing ancestor, for the next name on the way down.
  */
 async function watchTargets(path: string): Promise<{ exists: boolean; targets: WatchTarget[] }> {
   const targets: WatchTarget[] = [];
   const info = await stat(path).catch(() => null);
-  if (info?.isDirectory()) targets.push({ dir: path, recursive: true, ino: info.ino, accepts: anyName });
+  if (info?.isDirectory()) {
+    for (const dir of await manifestDirectories(path)) {
+      const dirInfo = await stat(dir).catch(() => null);
+      if (dirInfo) targets.push({ dir, ino: dirInfo.ino, accepts: anyName });
+    }
+  }
   const name = basename(path);
   for (let dir = dirname(path); ; dir = dirname(dir)) {
     const parent = await stat(dir).catch(() => null);
@@ -172,7 +177,7 @@ async function watchTargets(path: string): Promise<{ exists: boolean; targets: W
       const accepts = info
         ? (event: string | null) => event === null || event === name || event.startsWith('..')
         : (event: string | null) => event === null || event === next;
-      targets.push({ dir, recursive: false, ino: parent.ino, accepts });
+      targets.push({ dir, ino: parent.ino, accepts });
       return { exists: info !== null, targets };
     }
     if (dirname(dir) === dir) return { exists: info !== null, targets };

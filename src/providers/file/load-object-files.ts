@@ -62,12 +62,27 @@ export async function readObjectFiles(paths: readonly string[], provider = 'file
   return { set: { provider, objects, errors }, fileCount };
 }
 
-/** Appends the manifest files below `dir`, sorted per directory; `visited` (real paths) stops symlink cycles. */
+/**
+ * Every directory the manifest walk visits below (and including) `root`, as the file provider must watch each one:
+ * Node 20's recursive `fs.watch` on Linux follows files by inode and goes quiet once a file is replaced by a
+ * rename, which is how editors and `kubectl cp`-style tools save.
+ */
+export async function manifestDirectories(root: string): Promise<string[]> {
+  const directories: string[] = [];
+  await walk(root, [], new Set(), () => {}, directories);
+  return directories;
+}
+
+/**
+ * Appends the manifest files below `dir`, sorted per directory, and (when `directories` is given) every directory
+ * visited; `visited` (real paths) stops symlink cycles.
+ */
 async function walk(
   dir: string,
   out: string[],
   visited: Set<string>,
   fail: (file: string, error: unknown) => void,
+  directories: string[] | null = null,
 ) {
   let entries: Dirent[];
   try {
@@ -75,6 +90,7 @@ async function walk(
     if (visited.has(real)) return;
     visited.add(real);
     entries = await readdir(dir, { withFileTypes: true });
+    directories?.push(dir);
   } catch (error) {
     fail(dir, error);
     return;
@@ -96,7 +112,7 @@ async function walk(
         continue;
       }
     }
-    if (isDirectory) await walk(full, out, visited, fail);
+    if (isDirectory) await walk(full, out, visited, fail, directories);
     else if (isFile && MANIFEST.test(entry.name)) out.push(full);
   }
 }

@@ -177,6 +177,11 @@ test('an atomic rename over a watched file (editor save) is seen, for a director
       ...WAIT,
       what: 'the second file reload',
     });
+    // Node 20's recursive watcher on Linux went quiet here for the directory case.
+    await waitUntil(() => dataValue(viaDir.latest(), 'a') === 'again', {
+      ...WAIT,
+      what: 'the second directory reload',
+    });
   } finally {
     await viaDir.stop();
     await viaFile.stop();
@@ -293,4 +298,28 @@ test('an abort during the debounce window cancels the pending reload', async () 
   await run.stop();
   await delay(DEBOUNCE_MS * 4);
   assert.equal(run.sets.length, 1);
+});
+
+test('files in a subdirectory created after start are watched, including renames over them', async () => {
+  const dir = await freshDir();
+  const provider = start([dir]);
+  try {
+    await waitUntil(() => provider.sets.length === 1, { ...WAIT, what: 'the initial set' });
+    await mkdir(join(dir, 'team', 'shop'), { recursive: true });
+    await writeFile(join(dir, 'team', 'shop', 'b.yaml'), configMap('b', 'first'));
+    await waitUntil(() => dataValue(provider.latest(), 'b') === 'first', {
+      ...WAIT,
+      what: 'the nested file',
+    });
+    for (const value of ['second', 'third']) {
+      await writeFile(join(dir, '.b.tmp'), configMap('b', value));
+      await rename(join(dir, '.b.tmp'), join(dir, 'team', 'shop', 'b.yaml'));
+      await waitUntil(() => dataValue(provider.latest(), 'b') === value, {
+        ...WAIT,
+        what: `the ${value} version`,
+      });
+    }
+  } finally {
+    await provider.stop();
+  }
 });
