@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatAddress } from '../core/address.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { Runner } from '../core/lifecycle.js';
 import type { Logger } from '../observability/logger.js';
@@ -80,10 +81,7 @@ export class AdminServer implements Runner {
     });
     server.on('error', (error) => this.#deps.logger.error({ err: error }, 'admin server error'));
     const address = this.address();
-    this.#deps.logger.info(
-      { address: address && `${address.address}:${address.port}` },
-      'admin API listening',
-    );
+    this.#deps.logger.info({ address: address && formatAddress(address) }, 'admin API listening');
   }
 
   /** The bound address once listening (the real port when started with port 0), else null. */

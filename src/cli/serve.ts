@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { AdminServer } from '../admin/admin-server.js';
 import {
   type EntryPointConfig,
@@ -7,6 +8,7 @@ import {
   type StaticConfig,
 } from '../config/static-config.js';
 import { ControlLoop } from '../control/control-loop.js';
+import { formatAddress } from '../core/address.js';
 import { systemClock } from '../core/clock.js';
 import type { Runner } from '../core/lifecycle.js';
 import { startDemo } from '../demo/demo.js';
@@ -120,7 +122,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     });
     await start(admin);
 
-    logStartupSummary(logger, config, providers);
+    logStartupSummary(logger, entryPoints, admin, providers);
     const signal = await onShutdownSignal();
     logger.info(
       { signal, drainTimeoutMs: config.shutdown.drainTimeout },
@@ -210,11 +212,18 @@ function retirePoolsAfterSwaps(holder: SnapshotHolder, pools: UpstreamPools): vo
   });
 }
 
-function logStartupSummary(logger: Logger, config: StaticConfig, providers: readonly Provider[]): void {
+/** One screen: where it listens (bound addresses, so port 0 shows the real port) and where routes come from. */
+function logStartupSummary(
+  logger: Logger,
+  entryPoints: readonly EntryPoint[],
+  admin: AdminServer,
+  providers: readonly Provider[],
+): void {
+  const hostPort = (address: AddressInfo | null): string => (address === null ? '-' : formatAddress(address));
   logger.info(
     {
-      entryPoints: config.entryPoints.map((e) => `${e.name} ${e.protocol}://${e.address}`),
-      admin: `http://${config.admin.address}`,
+      entryPoints: entryPoints.map((e) => `${e.name} ${e.protocol}://${hostPort(e.address())}`),
+      admin: `http://${hostPort(admin.address())}`,
       providers: providers.map((p) => p.name),
     },
     'tidegate is up',

@@ -116,12 +116,15 @@ export class ControlLoop implements Runner {
       reloads.reloadSucceeded(version, rejected, clock.now());
       this.#lastReload = { atMs: clock.now(), ok: true, version };
       this.#logFindings(statuses.filter((s) => isRejected(s) || s.warnings.length > 0));
-      logger.debug(
+      // The first snapshot completes the startup summary; later swaps are routine.
+      logger[version === 1 ? 'info' : 'debug'](
         {
           version,
           objects: merged.objects.length,
           virtualHosts: result.ir.virtualHosts.length,
+          routes: result.ir.virtualHosts.reduce((count, vhost) => count + vhost.routes.length, 0),
           backends: result.ir.backends.length,
+          certificates: result.ir.certificates.length,
           rejected,
           ms: Math.round((clock.monotonic() - started) * 100) / 100,
         },

@@ -261,6 +261,7 @@ export class GatewayMetrics implements RequestMetrics {
   ): void {
     const series = this.#routeSeries(entryPoint, route, backend);
     // A clock step or a caller bug must not poison `_sum` with NaN or a negative value.
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN; the comparison maps NaN to 0.
     series.observe(seconds >= 0 ? seconds : 0);
     const m = methodIndex(method);
     const key = status * METHODS.length + m;

@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
+import { formatAddress } from '../core/address.js';
 import type { Runner } from '../core/lifecycle.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestMetrics } from '../observability/request-metrics.js';
@@ -135,6 +136,11 @@ export class EntryPoint implements Runner {
       { entryPoint: this.name, address: formatAddress(address), protocol: this.#options.protocol },
       'entry point listening',
     );
+  }
+
+  /** `http` or `https`, as configured. */
+  get protocol(): 'http' | 'https' {
+    return this.#options.protocol;
   }
 
   /** The bound address once listening (the real port when started with port 0), else null. */
@@ -294,8 +300,3 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 }
 
 /** `host:port`, with an IPv6 host in brackets (RFC 3986 §3.2.2) so that the port stays the text after the last `:`. */
-function formatAddress(address: AddressInfo): string {
-  return address.family === 'IPv6'
-    ? `[${address.address}]:${address.port}`
-    : `${address.address}:${address.port}`;
-}

@@ -113,7 +113,7 @@ export class PathRouter<T> {
   /** The lowest index below `best` among prefixes matching `path`, else `best`. */
   #bestPrefix(path: string, best: number): number {
     const length = path.length;
-    const limit = length < this.#maxPrefixLength ? length : this.#maxPrefixLength;
+    const limit = Math.min(length, this.#maxPrefixLength);
     let hash = FNV_OFFSET;
     for (let i = 0; i <= limit; i++) {
       const boundary = i === length || path.charCodeAt(i) === SLASH;
