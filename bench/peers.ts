@@ -52,7 +52,9 @@ const isRoot = process.getuid?.() === 0;
 const require = createRequire(import.meta.url);
 
 function packageVersion(name: string): string {
-  const manifest = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as {
+    version: string;
+  };
   return manifest.version;
 }
 
@@ -120,7 +122,7 @@ const tidegate: Peer = {
   id: 'tidegate',
   label: 'tidegate',
   unavailable: (repoRoot) =>
-    existsSync(join(repoRoot, 'dist/src/cli/main.js')) ? undefined : 'not available: dist/src/cli/main.js is not built',
+    existsSync(join(repoRoot, 'dist/src/cli/main.js')) ? undefined : 'dist/src/cli/main.js is not built',
   version: (repoRoot) => {
     const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     return manifest.version;
@@ -166,16 +168,21 @@ function nodePeer(kind: string, label: string, packageName: string, others: read
     label,
     unavailable: () => {
       const missing = [packageName, ...others].filter((name) => !resolvable(name));
-      return missing.length === 0 ? undefined : `skipped: npm package(s) ${missing.join(', ')} not installed`;
+      return missing.length === 0 ? undefined : `npm package(s) ${missing.join(', ')} not installed`;
     },
     version: () => `${packageName} ${packageVersion(packageName)}`,
     async start(context) {
       const port = await freePort();
       const script = join(context.repoRoot, 'dist/bench/node-peer.js');
-      const child = startChild(kind, process.execPath, [script, kind, String(port), String(context.upstreamPort)], {
-        cwd: context.repoRoot,
-        cpus: context.cpus,
-      });
+      const child = startChild(
+        kind,
+        process.execPath,
+        [script, kind, String(port), String(context.upstreamPort)],
+        {
+          cwd: context.repoRoot,
+          cpus: context.cpus,
+        },
+      );
       await whenReady(child, () => waitForPort(port, child));
       return { child, port };
     },
@@ -197,7 +204,7 @@ function nginxTempPaths(dir: string): string {
 const nginx: Peer = {
   id: 'nginx',
   label: 'nginx',
-  unavailable: () => (findExecutable('nginx') ? undefined : 'skipped: nginx is not installed'),
+  unavailable: () => (findExecutable('nginx') ? undefined : 'nginx is not installed'),
   version: () => /nginx\/(\S+)/.exec(commandOutput(executable('nginx'), ['-v']))?.[1] ?? 'unknown',
   async start(context) {
     const port = await freePort();
@@ -238,9 +245,14 @@ ${nginxTempPaths(dir)}
 }
 `,
     );
-    const child = startChild('nginx', executable('nginx'), ['-p', dir, '-e', join(dir, 'error.log'), '-c', config], {
-      cpus: context.cpus,
-    });
+    const child = startChild(
+      'nginx',
+      executable('nginx'),
+      ['-p', dir, '-e', join(dir, 'error.log'), '-c', config],
+      {
+        cpus: context.cpus,
+      },
+    );
     await whenReady(child, () => waitForPort(port, child));
     return { child, port };
   },
@@ -251,7 +263,7 @@ ${nginxTempPaths(dir)}
 const haproxy: Peer = {
   id: 'haproxy',
   label: 'HAProxy',
-  unavailable: () => (findExecutable('haproxy') ? undefined : 'skipped: haproxy is not installed'),
+  unavailable: () => (findExecutable('haproxy') ? undefined : 'haproxy is not installed'),
   version: () => /version (\S+)/i.exec(commandOutput(executable('haproxy'), ['-v']))?.[1] ?? 'unknown',
   async start(context) {
     const port = await freePort();
@@ -260,7 +272,9 @@ const haproxy: Peer = {
       config,
       `global
   nbthread 1
-  maxconn 10000
+  # HAProxy raises its FD limit to about 2 x maxconn at start and refuses to run when it cannot (containers
+  # often cap it at 20000); 4096 is far above the bench's connection count.
+  maxconn 4096
 defaults
   mode http
   option http-keep-alive

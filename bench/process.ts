@@ -30,10 +30,19 @@ export interface StartOptions {
 
 const OUTPUT_TAIL_BYTES = 8192;
 const live = new Set<Child>();
+/** Set by {@link stopAll}: a child started after it (a run still unwinding on SIGINT) would outlive the bench. */
+let closed = false;
 
 /** Starts `command args` in a new process group; throws if it cannot be spawned. */
-export function startChild(name: string, command: string, args: readonly string[], options: StartOptions = {}): Child {
-  const argv = options.cpus === undefined ? [command, ...args] : ['taskset', '-c', options.cpus, command, ...args];
+export function startChild(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: StartOptions = {},
+): Child {
+  if (closed) throw new Error(`${name}: not started, the bench is stopping`);
+  const argv =
+    options.cpus === undefined ? [command, ...args] : ['taskset', '-c', options.cpus, command, ...args];
   const [file, ...rest] = argv as [string, ...string[]];
   const proc = spawn(file, rest, {
     cwd: options.cwd,
@@ -81,8 +90,9 @@ export async function stopChild(child: Child, graceMs = 3000): Promise<void> {
   live.delete(child);
 }
 
-/** Stops every child started by {@link startChild} that is still running. */
+/** Stops every child started by {@link startChild} that is still running; startChild refuses from then on. */
 export async function stopAll(): Promise<void> {
+  closed = true;
   await Promise.all([...live].map((child) => stopChild(child, 1000)));
 }
 
@@ -93,14 +103,20 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+/** Options for {@link runToEnd}. */
+export interface RunOptions extends StartOptions {
+  /** The command is stopped, and runToEnd throws, when it has not exited after this long. */
+  readonly timeoutMs: number;
+}
+
 /** Runs a command to completion (killing it after `timeoutMs`) and returns its full output. */
 export async function runToEnd(
   command: string,
   args: readonly string[],
-  timeoutMs: number,
-  cpus?: string,
+  options: RunOptions,
 ): Promise<RunResult> {
-  const child = startChild(command, command, args, { cpus });
+  const { timeoutMs } = options;
+  const child = startChild(command, command, args, options);
   let stdout = '';
   let stderr = '';
   child.process.stdout?.on('data', (chunk: Buffer) => {
@@ -223,7 +239,9 @@ export async function waitForStatus(
     if (last === status) return;
     await sleep(100);
   }
-  throw new Error(`${child.name}: ${url} answered ${last}, not ${status}, within ${timeoutMs} ms:\n${child.output()}`);
+  throw new Error(
+    `${child.name}: ${url} answered ${last}, not ${status}, within ${timeoutMs} ms:\n${child.output()}`,
+  );
 }
 
 /** `pid` and all its descendants, found through the parent ids in /proc/<pid>/stat. */

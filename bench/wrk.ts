@@ -32,7 +32,13 @@ export interface LoadResult {
   readonly errors: number;
 }
 
-const TIME_UNITS_MS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const TIME_UNITS_MS: Readonly<Record<string, number>> = {
+  us: 0.001,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 function durationMs(text: string): number {
   const match = /^([\d.]+)(us|ms|s|m|h)$/.exec(text);
@@ -70,7 +76,8 @@ interface AutocannonJson {
   readonly non2xx: number;
 }
 
-function parseAutocannonOutput(text: string): LoadResult {
+/** Parses the JSON autocannon prints with `-j` (its last line). */
+export function parseAutocannonOutput(text: string): LoadResult {
   const json = JSON.parse(text.trim().split('\n').at(-1) ?? '') as AutocannonJson;
   return {
     requestsPerSec: json.requests.average,
@@ -94,7 +101,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       `Host: ${options.host}`,
       options.url,
     ];
-    const run = await runToEnd('wrk', args, timeoutMs, options.cpus);
+    const run = await runToEnd('wrk', args, { timeoutMs, cpus: options.cpus });
     if (run.code !== 0) throw new Error(`wrk exited ${run.code}: ${run.stderr}${run.stdout}`);
     return parseWrkOutput(run.stdout);
   }
@@ -110,7 +117,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     `Host=${options.host}`,
     options.url,
   ];
-  const run = await runToEnd(process.execPath, args, timeoutMs, options.cpus);
+  const run = await runToEnd(process.execPath, args, { timeoutMs, cpus: options.cpus });
   if (run.code !== 0) throw new Error(`autocannon exited ${run.code}: ${run.stderr}`);
   return parseAutocannonOutput(run.stdout);
 }
