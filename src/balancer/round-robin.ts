@@ -1,33 +1,33 @@
 import type { BackendState } from '../endpoints/endpoint-state-registry.js';
 import type { LoadBalancerPolicy } from '../ir/types.js';
 import type { PickRequest, RuntimeEndpoint } from '../runtime/table.js';
-import { eligibleEndpoints } from './eligible-endpoints.js';
+import { atIndexOutside, type CandidateSet } from './candidates.js';
 import type { Picker, PickerContext } from './picker.js';
 
 /**
- * Plain round robin over the eligible endpoints (see `eligibleEndpoints`). Endpoint `weight` is ignored: every
- * eligible endpoint gets an equal share (weighted round robin is a separate policy).
+ * Plain round robin over the candidates (see `CandidateSet`). Endpoint `weight` is ignored: every candidate gets
+ * an equal share (weighted round robin is a separate policy).
  *
  * The rotation position lives in the backend's `BackendState`, which survives table swaps, so a reload continues
- * the rotation where the previous table left it. When the eligible set changed in between, the position is
+ * the rotation where the previous table left it. When the candidate set changed in between, the position is
  * reduced modulo the new size.
  */
 export class RoundRobinPicker implements Picker {
-  readonly #eligible: readonly RuntimeEndpoint[];
+  readonly #candidates: CandidateSet;
   readonly #state: BackendState;
 
-  constructor(endpoints: readonly RuntimeEndpoint[], state: BackendState) {
-    this.#eligible = eligibleEndpoints(endpoints);
+  constructor(candidates: CandidateSet, state: BackendState) {
+    this.#candidates = candidates;
     this.#state = state;
   }
 
-  pick(_request: PickRequest): RuntimeEndpoint | null {
-    const eligible = this.#eligible;
-    const count = eligible.length;
+  pick(_request: PickRequest, avoid: ReadonlySet<string> | null): RuntimeEndpoint | null {
+    const list = this.#candidates.current();
+    const count = list.length;
     if (count === 0) return null;
     const position = this.#state.roundRobinNext % count;
     this.#state.roundRobinNext = position + 1;
-    return eligible[position] as RuntimeEndpoint;
+    return atIndexOutside(list, position, avoid);
   }
 }
 
@@ -35,5 +35,5 @@ export function createRoundRobinPicker(
   _policy: Extract<LoadBalancerPolicy, { readonly type: 'round_robin' }>,
   context: PickerContext,
 ): Picker {
-  return new RoundRobinPicker(context.endpoints, context.state.backend(context.backend));
+  return new RoundRobinPicker(context.candidates, context.backend);
 }
