@@ -1,5 +1,13 @@
 import { X509Certificate } from 'node:crypto';
-import type { Certificate, Condition, IrSource, ObjectStatus, PathMatch, RoutePolicy } from '../ir/types.js';
+import type {
+  Certificate,
+  Condition,
+  Endpoint,
+  IrSource,
+  ObjectStatus,
+  PathMatch,
+  RoutePolicy,
+} from '../ir/types.js';
 import type { RuntimeEndpoint, RuntimeTable } from '../runtime/table.js';
 
 /** Process facts the admin API shows next to the snapshot; supplied by the composition root. */
@@ -71,6 +79,24 @@ export interface EndpointView {
   readonly serving: boolean;
   readonly terminating: boolean;
   readonly weight: number;
+  /** Long-lived state of the endpoint; null before a table bound it (the IR's view). */
+  readonly health: EndpointHealthView | null;
+}
+
+/** What active checks, passive outlier detection and the balancer know about an endpoint right now. */
+export interface EndpointHealthView {
+  /** Neither failing active checks nor ejected. */
+  readonly available: boolean;
+  readonly lastCheck: 'unknown' | 'pass' | 'fail';
+  readonly ejected: boolean;
+  /** ISO 8601 end of the current ejection, or null. */
+  readonly ejectedUntil: string | null;
+  readonly ejectionCount: number;
+  readonly inFlight: number;
+  /** Peak EWMA of the try latency, ms (0 before the first try). */
+  readonly ewmaMs: number;
+  readonly tries: number;
+  readonly failures: number;
 }
 
 /** Certificate metadata only: the PEM material (and above all the private key) never leaves the process. */
@@ -158,7 +184,8 @@ function policyView(policy: RoutePolicy): RoutePolicy {
   };
 }
 
-function endpointView(endpoint: RuntimeEndpoint): EndpointView {
+function endpointView(endpoint: RuntimeEndpoint | Endpoint): EndpointView {
+  const state = 'state' in endpoint ? endpoint.state : null;
   return {
     name: endpoint.name,
     address: endpoint.address,
@@ -167,6 +194,20 @@ function endpointView(endpoint: RuntimeEndpoint): EndpointView {
     serving: endpoint.serving,
     terminating: endpoint.terminating,
     weight: endpoint.weight,
+    health:
+      state === null
+        ? null
+        : {
+            available: state.available,
+            lastCheck: state.lastCheck,
+            ejected: state.ejected,
+            ejectedUntil: state.ejectedUntilMs > 0 ? new Date(state.ejectedUntilMs).toISOString() : null,
+            ejectionCount: state.ejectionCount,
+            inFlight: state.inFlight,
+            ewmaMs: Math.round(state.ewmaMs * 1000) / 1000,
+            tries: state.tries,
+            failures: state.failures,
+          },
   };
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { AdminServer } from '../admin/admin-server.js';
+import { registerSnapshotMetrics } from '../admin/snapshot-metrics.js';
 import {
   type EntryPointConfig,
   loadStaticConfig,
@@ -13,17 +14,25 @@ import { systemClock } from '../core/clock.js';
 import type { Runner } from '../core/lifecycle.js';
 import { startDemo } from '../demo/demo.js';
 import { EndpointStateRegistry } from '../endpoints/endpoint-state-registry.js';
+import { HealthMetrics } from '../health/health-metrics.js';
+import { HealthRunner } from '../health/health-runner.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { GatewayMetrics } from '../observability/metrics.js';
 import { FileProvider } from '../providers/file/file-provider.js';
 import type { Provider } from '../providers/provider.js';
+import { REGISTRY_DEBOUNCE_MS, RegistryProvider } from '../providers/registry/registry-provider.js';
 import { DnsCache } from '../proxy/dns-cache.js';
 import { EntryPoint, type EntryPointOptions } from '../proxy/entry-point.js';
 import { ProxyHandler } from '../proxy/proxy-handler.js';
 import { generateSelfSigned } from '../proxy/self-signed.js';
 import { UpstreamPools } from '../proxy/upstream-pools.js';
+import { createRegistryStore, RegistryRunner } from '../registry/registry-runner.js';
+import type { RegistryStore } from '../registry/store.js';
+import { ResilienceRegistry } from '../resilience/resilience-registry.js';
 import { SnapshotHolder } from '../runtime/holder.js';
+import { KubernetesController } from './kubernetes-controller.js';
 import type { ServeFlags } from './main.js';
+import { ObservabilitySetup } from './observability-setup.js';
 import { onShutdownSignal } from './signals.js';
 import { translateOptionsFrom } from './translate-options.js';
 
@@ -36,18 +45,20 @@ const POOL_RETIRE_GRACE_MS = 5_000;
  * drains the entry points and stops everything in reverse order.
  */
 export async function runServe(flags: ServeFlags): Promise<void> {
-  const config = await loadStaticConfig({
-    configPath: flags.config,
-    env: process.env,
-    overrides: {
-      adminAddress: flags.adminAddress,
-      logLevel: flags.logLevel,
-      logFormat: flags.logFormat,
-      entryPointAddresses: parseEntryPointFlags(flags.entrypoint ?? []),
-      filePaths: flags.filePath,
-      drainTimeout: flags.drainTimeout,
-    },
-  });
+  const loadConfig = (): Promise<StaticConfig> =>
+    loadStaticConfig({
+      configPath: flags.config,
+      env: process.env,
+      overrides: {
+        adminAddress: flags.adminAddress,
+        logLevel: flags.logLevel,
+        logFormat: flags.logFormat,
+        entryPointAddresses: parseEntryPointFlags(flags.entrypoint ?? []),
+        filePaths: flags.filePath,
+        drainTimeout: flags.drainTimeout,
+      },
+    });
+  const config = await loadConfig();
   const logger = createLogger({ level: config.logging.level, format: config.logging.format });
   const startedAt = Date.now();
   const abort = new AbortController();
@@ -61,20 +72,63 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     const demoRunners = await startDemo(config.demo, logger);
     for (const runner of demoRunners) started.push(runner);
 
+    // Before the control loop: the registry loads its persisted content and listens before routes refer to it.
+    let registryStore: RegistryStore | null = null;
+    if (config.registry.enabled) {
+      const registry = new RegistryRunner(config.registry, {
+        store: createRegistryStore(config.registry, systemClock),
+        clock: systemClock,
+        logger: logger.child({ component: 'registry' }),
+      });
+      await start(registry);
+      registryStore = registry.store;
+      const bound = registry.address();
+      logger.info({ address: bound && formatAddress(bound) }, 'registry (Nacos API) listening');
+    }
+
     const holder = new SnapshotHolder();
     const metrics = new GatewayMetrics();
+    registerSnapshotMetrics(metrics.registry, holder);
+    const observability = new ObservabilitySetup(config, metrics, logger, loadConfig);
+    await start(observability);
     const pools = new UpstreamPools();
     const providers = buildProviders(config, logger);
+    if (registryStore)
+      providers.push(new RegistryProvider({ store: registryStore, debounceMs: REGISTRY_DEBOUNCE_MS }));
+    const kubernetes = config.providers.kubernetes
+      ? new KubernetesController(config.providers.kubernetes, logger)
+      : null;
+    if (kubernetes) providers.push(kubernetes.provider);
+    // Cookie affinity values are keyed hashes: replicas (and restarts) must share the key to honour each
+    // other's cookies; without one, a random per-process key still never reveals endpoint addresses.
+    const endpointState = new EndpointStateRegistry({ affinityKey: config.loadBalancing?.affinityKey });
     const control = new ControlLoop(
       {
         providers,
         translateOptions: translateOptionsFrom(config),
         debounceMs: config.providers.file?.debounce ?? 100,
       },
-      { holder, state: new EndpointStateRegistry(), reloads: metrics, logger, clock: systemClock },
+      {
+        holder,
+        state: endpointState,
+        resilience: new ResilienceRegistry(),
+        reloads: metrics,
+        logger,
+        clock: systemClock,
+      },
     );
     retirePoolsAfterSwaps(holder, pools);
+    // Health starts before control so that the first table's endpoints are checked as soon as it is swapped in.
+    const health = new HealthRunner(
+      endpointState,
+      systemClock,
+      logger.child({ component: 'health' }),
+      new HealthMetrics(metrics.registry, endpointState),
+    );
+    holder.onSwap((table) => health.update(table.ir));
+    await start(health);
     await start(control);
+    for (const runner of kubernetes?.runners(holder) ?? []) await start(runner);
 
     const entryPoints: EntryPoint[] = [];
     const dns = new DnsCache();
@@ -91,7 +145,15 @@ export async function runServe(flags: ServeFlags): Promise<void> {
           trustedProxies: entry.forwardedHeaders.trustedProxies,
           httpsPort,
         },
-        { holder, pools, metrics, logger, dns },
+        {
+          holder,
+          pools,
+          metrics,
+          logger,
+          dns,
+          accessLog: observability.accessLog(entry.name),
+          tracing: observability.tracing,
+        },
       );
       const entryPoint: EntryPoint = new EntryPoint(await entryPointOptions(entry), {
         handler,
@@ -104,9 +166,12 @@ export async function runServe(flags: ServeFlags): Promise<void> {
       if (entry.protocol === 'https') httpsPort ??= entryPoint.address()?.port ?? entry.port;
     }
 
-    const admin = new AdminServer(parseHostPort(config.admin.address), {
+    const adminListen = { ...parseHostPort(config.admin.address), token: config.admin.token };
+    const admin = new AdminServer(adminListen, {
       holder,
       metrics,
+      liveStats: observability.liveStats,
+      registry: registryStore,
       readiness: () => control.ready,
       info: () => ({
         entryPoints: config.entryPoints.map((e) => ({
@@ -122,7 +187,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     });
     await start(admin);
 
-    logStartupSummary(logger, entryPoints, admin, providers);
+    logStartupSummary(logger, entryPoints, admin, providers, observability);
     const signal = await onShutdownSignal();
     logger.info(
       { signal, drainTimeoutMs: config.shutdown.drainTimeout },
@@ -218,6 +283,7 @@ function logStartupSummary(
   entryPoints: readonly EntryPoint[],
   admin: AdminServer,
   providers: readonly Provider[],
+  observability: ObservabilitySetup,
 ): void {
   const hostPort = (address: AddressInfo | null): string => (address === null ? '-' : formatAddress(address));
   logger.info(
@@ -225,6 +291,7 @@ function logStartupSummary(
       entryPoints: entryPoints.map((e) => `${e.name} ${e.protocol}://${hostPort(e.address())}`),
       admin: `http://${hostPort(admin.address())}`,
       providers: providers.map((p) => p.name),
+      ...observability.summary(),
     },
     'tidegate is up',
   );

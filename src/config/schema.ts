@@ -67,6 +67,30 @@ const tlsSchema = z.strictObject({
   minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
 });
 
+/** `"404"`, `"4xx"` or `"500-599"`: an inclusive range of HTTP statuses. */
+const statusRangeSchema = parsed(
+  (input) => parseStatusRange(String(input)),
+  'a status such as 404, "5xx" or "500-599"',
+);
+
+function parseStatusRange(text: string): { readonly min: number; readonly max: number } {
+  const family = /^([1-5])xx$/i.exec(text);
+  if (family) return { min: Number(family[1]) * 100, max: Number(family[1]) * 100 + 99 };
+  const range = /^(\d{3})(?:-(\d{3}))?$/.exec(text);
+  const min = Number(range?.[1]);
+  const max = range?.[2] === undefined ? min : Number(range[2]);
+  if (!range || min < 100 || max > 599 || min > max)
+    throw new RangeError(`invalid status filter "${text}", e.g. 404, "5xx" or "500-599"`);
+  return { min, max };
+}
+
+const accessLogSchema = z.strictObject({
+  format: z.enum(['json', 'combined']).default('json'),
+  path: z.string().min(1).default('stdout'),
+  sample: z.number().min(0).max(1).default(1),
+  statuses: z.array(statusRangeSchema).default([]),
+});
+
 const entryPointSchema = z.strictObject({
   name,
   address: listenAddressSchema,
@@ -76,13 +100,66 @@ const entryPointSchema = z.strictObject({
   maxHeaderSize: sizeSchema.prefault('16k'),
   requestTimeout: durationSchema.prefault(0),
   keepAliveTimeout: durationSchema.prefault('75s'),
+  accessLog: accessLogSchema.optional(),
+});
+
+// The Kubernetes provider. Leader election defaults are client-go's (leaderelection.LeaderElectionConfig).
+const kubernetesProviderSchema = z.strictObject({
+  kubeconfig: z.string().min(1).optional(),
+  namespaces: z.array(dnsSubdomain).default([]),
+  labelSelector: z.string().min(1).optional(),
+  debounce: durationSchema.prefault('100ms'),
+  // client-go's reflector lists in pages of 500.
+  pageSize: z.number().int().min(1).max(10_000).default(500),
+  status: z
+    .strictObject({
+      addresses: z.array(z.string().min(1)).default([]),
+      publishService: z
+        .string()
+        .regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, 'expected "namespace/name" of a Service')
+        .optional(),
+      resync: durationSchema.prefault('60s'),
+    })
+    .prefault({}),
+  leaderElection: z
+    .strictObject({
+      namespace: dnsSubdomain.optional(),
+      leaseName: dnsSubdomain.default('tidegate-leader'),
+      identity: z.string().min(1).optional(),
+      leaseDuration: durationSchema.prefault('15s'),
+      renewDeadline: durationSchema.prefault('10s'),
+      retryPeriod: durationSchema.prefault('2s'),
+    })
+    .refine((v) => v.leaseDuration > v.renewDeadline && v.renewDeadline > 1.2 * v.retryPeriod, {
+      message:
+        'expected leaseDuration > renewDeadline > 1.2 × retryPeriod (client-go defaults: 15s, 10s, 2s)',
+    })
+    .prefault({}),
 });
 
 export const DEFAULT_ENTRY_POINTS = [{ name: 'web', address: '0.0.0.0:8080', protocol: 'http' }] as const;
 
 export const staticConfigSchema = z.strictObject({
   entryPoints: z.array(entryPointSchema).prefault([...DEFAULT_ENTRY_POINTS]),
-  admin: z.strictObject({ address: listenAddressSchema.prefault('127.0.0.1:9000') }).prefault({}),
+  admin: z
+    .strictObject({
+      address: listenAddressSchema.prefault('127.0.0.1:9000'),
+      token: z.string().min(16, 'expected at least 16 characters').optional(),
+    })
+    .prefault({}),
+  tracing: z
+    .strictObject({
+      serviceName: z.string().min(1).default('tidegate'),
+      sampleRate: z.number().min(0).max(1).default(1),
+      otlp: z
+        .strictObject({
+          endpoint: z.url({ protocol: /^https?$/ }),
+          headers: z.record(z.string(), z.string()).default({}),
+          timeout: durationSchema.prefault('10s'),
+        })
+        .optional(),
+    })
+    .optional(),
   providers: z
     .strictObject({
       file: z
@@ -92,6 +169,7 @@ export const staticConfigSchema = z.strictObject({
           debounce: durationSchema.prefault('100ms'),
         })
         .optional(),
+      kubernetes: kubernetesProviderSchema.optional(),
     })
     .prefault({}),
   ingress: z
@@ -110,10 +188,62 @@ export const staticConfigSchema = z.strictObject({
     })
     .prefault({}),
   shutdown: z.strictObject({ drainTimeout: durationSchema.prefault('30s') }).prefault({}),
+  loadBalancing: z
+    .strictObject({
+      // A secret: at least 128 bits of it in base64 or hex.
+      affinityKey: z.string().min(16).optional(),
+    })
+    .prefault({}),
   logging: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
       format: z.enum(['json', 'pretty']).default('json'),
+    })
+    .prefault({}),
+  registry: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      address: listenAddressSchema.prefault('127.0.0.1:8848'),
+      dataDir: z.string().min(1).optional(),
+      store: z.enum(['embedded', 'etcd']).default('embedded'),
+      etcd: z
+        .strictObject({
+          endpoints: z
+            .array(z.url({ protocol: /^https?$/ }))
+            .min(1)
+            .default(['http://127.0.0.1:2379']),
+          prefix: z
+            .string()
+            .regex(/^\/./, 'expected a key prefix such as "/tidegate/registry"')
+            .default('/tidegate/registry'),
+          dialTimeout: durationSchema.prefault('5s'),
+        })
+        .prefault({}),
+      namespaces: z
+        .array(z.string().regex(/^[0-9A-Za-z_.:-]{1,128}$/, 'expected [0-9A-Za-z_.:-]+'))
+        .default([]),
+      heartbeatTimeout: durationSchema.prefault('15s'),
+      deleteTimeout: durationSchema.prefault('30s'),
+      healthCheck: z
+        .strictObject({ interval: durationSchema.prefault('5s'), timeout: durationSchema.prefault('2s') })
+        .prefault({}),
+      auth: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          users: z
+            .array(
+              z.strictObject({
+                username: z.string().min(1),
+                passwordHash: z
+                  .string()
+                  .regex(/^\$2[aby]\$\d\d\$.{53}$/, 'expected a bcrypt hash ($2b$10$…)'),
+              }),
+            )
+            .default([]),
+          tokenTtl: durationSchema.prefault('5h'),
+          tokenSecret: z.string().min(32, 'expected at least 32 characters').optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   demo: z

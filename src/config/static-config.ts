@@ -7,10 +7,11 @@ import { ConfigErrors } from './config-errors.js';
 import { formatPath, isUnder } from './field-path.js';
 import { lineOf } from './locate.js';
 import { DEFAULT_ENTRY_POINTS, type ParsedConfig, staticConfigSchema } from './schema.js';
-import type { StaticConfig } from './types.js';
+import type { KubernetesProviderConfig, StaticConfig } from './types.js';
 
 export { parseHostPort } from './host-port.js';
 export type {
+  AccessLogConfig,
   AdminConfig,
   DemoConfig,
   EntryPointConfig,
@@ -18,16 +19,24 @@ export type {
   FileProviderConfig,
   ForwardedHeadersConfig,
   IngressConfig,
+  IngressStatusConfig,
+  KubernetesProviderConfig,
+  LeaderElectionConfig,
   ListenAddress,
   LogFormat,
   LoggingConfig,
   LogLevel,
   ProvidersConfig,
+  RegistryAuthConfig,
+  RegistryConfig,
+  RegistryEtcdConfig,
   SelfSignedSecretConfig,
   ShutdownConfig,
   StaticConfig,
+  StatusRange,
   TlsConfig,
   TlsMinVersion,
+  TracingConfig,
   UpstreamDefaults,
   WhoamiConfig,
 } from './types.js';
@@ -160,6 +169,7 @@ function collectOverrides(env: StaticConfigInput['env'], flags: ConfigOverrides,
     if (match) add({ entryPoint: match[1] as string }, fromEnv(name), name);
   }
   add(['logging', 'level'], fromEnv('TIDEGATE_LOG_LEVEL'), 'TIDEGATE_LOG_LEVEL');
+  add(['loadBalancing', 'affinityKey'], fromEnv('TIDEGATE_AFFINITY_KEY'), 'TIDEGATE_AFFINITY_KEY');
   add(['logging', 'format'], fromEnv('TIDEGATE_LOG_FORMAT'), 'TIDEGATE_LOG_FORMAT');
   add(
     ['shutdown', 'drainTimeout'],
@@ -349,15 +359,49 @@ function toStaticConfig(parsed: ParsedConfig, baseDir: string, configFile: strin
       maxHeaderSize: entry.maxHeaderSize,
       requestTimeout: entry.requestTimeout,
       keepAliveTimeout: entry.keepAliveTimeout,
+      accessLog: entry.accessLog && {
+        format: entry.accessLog.format,
+        path: entry.accessLog.path === 'stdout' ? 'stdout' : path(entry.accessLog.path),
+        sample: entry.accessLog.sample,
+        statuses: entry.accessLog.statuses,
+      },
     })),
-    admin: parsed.admin.address,
+    admin: { ...parsed.admin.address, token: parsed.admin.token },
+    tracing: parsed.tracing && {
+      serviceName: parsed.tracing.serviceName,
+      sampleRate: parsed.tracing.sampleRate,
+      otlp: parsed.tracing.otlp && {
+        endpoint: parsed.tracing.otlp.endpoint,
+        headers: parsed.tracing.otlp.headers,
+        timeout: parsed.tracing.otlp.timeout,
+      },
+    },
     providers: {
       file: file ? { paths: file.paths.map(path), watch: file.watch, debounce: file.debounce } : undefined,
+      kubernetes: kubernetesConfig(parsed.providers.kubernetes, path),
     },
     ingress: { ...parsed.ingress },
     defaults: { ...parsed.defaults },
     shutdown: { drainTimeout: parsed.shutdown.drainTimeout },
+    loadBalancing: { affinityKey: parsed.loadBalancing.affinityKey },
     logging: { level: parsed.logging.level, format: parsed.logging.format },
+    registry: {
+      ...parsed.registry.address,
+      enabled: parsed.registry.enabled,
+      dataDir: parsed.registry.dataDir === undefined ? undefined : path(parsed.registry.dataDir),
+      store: parsed.registry.store,
+      etcd: { ...parsed.registry.etcd },
+      namespaces: parsed.registry.namespaces,
+      heartbeatTimeout: parsed.registry.heartbeatTimeout,
+      deleteTimeout: parsed.registry.deleteTimeout,
+      healthCheck: { ...parsed.registry.healthCheck },
+      auth: {
+        enabled: parsed.registry.auth.enabled,
+        users: parsed.registry.auth.users,
+        tokenTtl: parsed.registry.auth.tokenTtl,
+        tokenSecret: parsed.registry.auth.tokenSecret,
+      },
+    },
     demo: {
       whoami: parsed.demo.whoami.map((backend) => ({ ...backend.address, name: backend.name })),
       selfSignedSecrets: parsed.demo.selfSignedSecrets.map((secret) => ({
@@ -366,6 +410,34 @@ function toStaticConfig(parsed: ParsedConfig, baseDir: string, configFile: strin
       })),
     },
     configFile,
+  };
+}
+
+function kubernetesConfig(
+  kube: ParsedConfig['providers']['kubernetes'],
+  path: (value: string) => string,
+): KubernetesProviderConfig | undefined {
+  if (!kube) return undefined;
+  const [namespace, name] = kube.status.publishService?.split('/') ?? [];
+  return {
+    kubeconfig: kube.kubeconfig === undefined ? undefined : path(kube.kubeconfig),
+    namespaces: kube.namespaces,
+    labelSelector: kube.labelSelector,
+    debounce: kube.debounce,
+    pageSize: kube.pageSize,
+    status: {
+      addresses: kube.status.addresses,
+      publishService: namespace && name ? { namespace, name } : undefined,
+      resync: kube.status.resync,
+    },
+    leaderElection: {
+      namespace: kube.leaderElection.namespace,
+      leaseName: kube.leaderElection.leaseName,
+      identity: kube.leaderElection.identity,
+      leaseDuration: kube.leaderElection.leaseDuration,
+      renewDeadline: kube.leaderElection.renewDeadline,
+      retryPeriod: kube.leaderElection.retryPeriod,
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { ObjectStatus } from '../ir/types.js';
 import type { ObjectSet } from '../objects/envelope.js';
 import type { Logger } from '../observability/logger.js';
 import type { Provider } from '../providers/provider.js';
+import type { ResilienceRegistry } from '../resilience/resilience-registry.js';
 import { compile } from '../runtime/compile.js';
 import type { SnapshotHolder } from '../runtime/holder.js';
 import { type TranslateOptions, translate } from '../translate/translate.js';
@@ -26,6 +27,8 @@ export interface ControlLoopOptions {
 export interface ControlLoopDeps {
   readonly holder: SnapshotHolder;
   readonly state: EndpointStateRegistry;
+  /** Backend guards and canary positions kept across swaps; absent, each table gets fresh ones. */
+  readonly resilience?: ResilienceRegistry | undefined;
   readonly reloads: ReloadObserver;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -100,17 +103,21 @@ export class ControlLoop implements Runner {
   }
 
   #rebuild(): void {
-    const { logger, holder, state, reloads, clock } = this.#deps;
+    const { logger, holder, state, resilience, reloads, clock } = this.#deps;
     const started = clock.monotonic();
     const merged = this.#merger.merged();
     try {
       const result = translate(merged.objects, this.#options.translateOptions);
       const statuses: ObjectStatus[] = [...merged.errors.map(loadErrorStatus), ...result.statuses];
       const version = this.#version + 1;
-      const table = compile(result.ir, statuses, { version, state });
+      const table = compile(result.ir, statuses, { version, state, resilience });
       holder.swap(table);
       // Tables still draining keep the state objects they hold; only state of names gone from the live table is dropped.
       state.retain(table.backends.keys());
+      resilience?.retain(
+        table.backends.keys(),
+        result.ir.virtualHosts.flatMap((vhost) => vhost.routes.map((route) => route.name)),
+      );
       this.#version = version;
       const rejected = statuses.filter(isRejected).length;
       reloads.reloadSucceeded(version, rejected, clock.now());

@@ -13,6 +13,7 @@ export type ErrorReason =
   | 'bad-request'
   | 'client-aborted'
   | 'overflow'
+  | 'circuit-open'
   | 'internal';
 
 const STATUS: Readonly<Record<ErrorReason, number>> = {
@@ -27,6 +28,8 @@ const STATUS: Readonly<Record<ErrorReason, number>> = {
   // nginx's convention for "client closed request"; never sent, only logged and counted.
   'client-aborted': 499,
   overflow: 503,
+  // The backend's trip breaker is open (or its half-open probe is out): fail fast, as Traefik answers 503.
+  'circuit-open': 503,
   internal: 500,
 };
 

@@ -11,3 +11,5 @@ export const ingressDefaultRouteName = (namespace: string, ingress: string): str
 export const secretCertificateName = (namespace: string, secret: string): string =>
   `secret/${namespace}/${secret}`;
 export const fileCertificateName = (path: string): string => `file/${path}`;
+export const registryRouteName = (namespace: string, name: string, route: number): string =>
+  `registryroute/${namespace}/${name}/route/${route}`;

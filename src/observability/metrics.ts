@@ -65,8 +65,8 @@ class RequestCountSeries {
   }
 }
 
-/** The per (entry point, route, backend) state: the duration histogram and the request counts by method and code. */
-class RouteSeries {
+/** One histogram series accumulated in plain numbers (see `AccumulatedHistogram`). */
+export class HistogramSeries {
   readonly labels: Readonly<Record<DurationLabel, string>>;
   /** `labels` plus `le`, one per bucket and a last one for `+Inf`, built once rather than on every scrape. */
   readonly bucketLabels: readonly Readonly<Record<DurationLabel | 'le', string | number>>[];
@@ -74,8 +74,6 @@ class RouteSeries {
   readonly buckets = new Float64Array(DURATION_BUCKETS.length);
   sum = 0;
   count = 0;
-  /** Keyed by `status * METHODS.length + methodIndex`: a number, so lookups build no string. */
-  readonly requests = new Map<number, RequestCountSeries>();
 
   constructor(labels: Readonly<Record<DurationLabel, string>>) {
     this.labels = labels;
@@ -86,16 +84,68 @@ class RouteSeries {
   }
 
   observe(seconds: number): void {
+    // A clock step or a caller bug must not poison `_sum` with NaN or a negative value.
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN; the comparison maps NaN to 0.
+    const value = seconds >= 0 ? seconds : 0;
     for (let i = 0; i < DURATION_BUCKETS.length; i++) {
-      if (seconds <= (DURATION_BUCKETS[i] as number)) {
+      if (value <= (DURATION_BUCKETS[i] as number)) {
         this.buckets[i] = (this.buckets[i] as number) + 1;
         break;
       }
     }
-    this.sum += seconds;
+    this.sum += value;
     this.count++;
   }
 }
+
+/** A counter kept as a plain number on the request path and handed to prom-client as increments on scrape. */
+class CounterCell {
+  value = 0;
+  exported = 0;
+
+  /** The increase since the previous call. */
+  take(): number {
+    const delta = this.value - this.exported;
+    this.exported = this.value;
+    return delta;
+  }
+}
+
+/**
+ * The per (entry point, route, backend) state: the duration histogram, the request counts by method and code,
+ * the body bytes and the upstream time to first byte.
+ */
+class RouteSeries extends HistogramSeries {
+  /** Keyed by `status * METHODS.length + methodIndex`: a number, so lookups build no string. */
+  readonly requests = new Map<number, RequestCountSeries>();
+  /** Responses with a 5xx status (gateway or upstream), for the live error rate. */
+  errors = 0;
+  readonly requestBytes = new CounterCell();
+  readonly responseBytes = new CounterCell();
+  /** Request start to the upstream's response head; only requests that reached an upstream. */
+  readonly firstByte: HistogramSeries;
+
+  constructor(labels: Readonly<Record<DurationLabel, string>>) {
+    super(labels);
+    this.firstByte = new HistogramSeries(labels);
+  }
+}
+
+/** What `GatewayMetrics.forEachRoute` shows of one series: read-only numbers, valid during the callback. */
+export interface RouteTotals {
+  readonly entryPoint: string;
+  readonly route: string;
+  readonly service: string;
+  /** Requests answered so far. */
+  readonly count: number;
+  /** Of which with a 5xx status. */
+  readonly errors: number;
+  /** Non-cumulative duration buckets, upper bounds in `DURATION_BUCKETS_SECONDS`. */
+  readonly buckets: Float64Array;
+}
+
+/** Upper bounds (seconds) of the duration histogram buckets. */
+export const DURATION_BUCKETS_SECONDS: readonly number[] = DURATION_BUCKETS;
 
 type DurationExport = Awaited<ReturnType<Histogram<DurationLabel | 'le'>['get']>>;
 
@@ -106,11 +156,11 @@ type DurationExport = Awaited<ReturnType<Histogram<DurationLabel | 'le'>['get']>
  * return the same cumulative buckets computed at scrape time.
  */
 class AccumulatedHistogram extends Histogram<DurationLabel | 'le'> {
-  readonly #series: () => Iterable<RouteSeries>;
+  readonly #series: () => Iterable<HistogramSeries>;
   readonly #name: string;
   readonly #help: string;
 
-  constructor(registry: Registry, name: string, help: string, series: () => Iterable<RouteSeries>) {
+  constructor(registry: Registry, name: string, help: string, series: () => Iterable<HistogramSeries>) {
     super({
       name,
       help,
@@ -166,6 +216,10 @@ interface ConnectionCount {
   open: number;
 }
 
+/** States of a circuit breaker (closed: traffic flows; open: refused; half-open: probing). */
+export type CircuitState = 'closed' | 'open' | 'half-open';
+const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half-open'];
+
 export interface GatewayMetricsOptions {
   /**
    * Register prom-client's process and Node.js metrics (`process_*`, `nodejs_*`, unprefixed so that stock
@@ -189,6 +243,9 @@ export class GatewayMetrics implements RequestMetrics {
   readonly #lastReloadSuccess: Gauge;
   readonly #rejectedObjects: Gauge;
   readonly #snapshotVersion: Gauge;
+  readonly #retries: Counter<DurationLabel>;
+  readonly #rateLimited: Counter<'entrypoint' | 'route'>;
+  readonly #circuit: Gauge<'service' | 'state'>;
 
   constructor(options: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
@@ -215,6 +272,36 @@ export class GatewayMetrics implements RequestMetrics {
       'Time from the start of a request to its last response byte, by entry point, route and backend service.',
       () => allRouteSeries(routes),
     );
+    new AccumulatedHistogram(
+      this.registry,
+      'tidegate_upstream_first_byte_seconds',
+      'Time from the start of a request to the response head of the upstream, by entry point, route and backend service.',
+      () => firstByteSeries(routes),
+    );
+    new Counter<DurationLabel>({
+      name: 'tidegate_request_body_bytes_total',
+      help: 'Request body bytes relayed to upstreams, by entry point, route and backend service.',
+      labelNames: ['entrypoint', 'route', 'service'],
+      registers,
+      collect() {
+        for (const series of allRouteSeries(routes)) {
+          const delta = series.requestBytes.take();
+          if (delta > 0) this.inc(series.labels, delta);
+        }
+      },
+    });
+    new Counter<DurationLabel>({
+      name: 'tidegate_response_body_bytes_total',
+      help: 'Response body bytes relayed from upstreams, by entry point, route and backend service.',
+      labelNames: ['entrypoint', 'route', 'service'],
+      registers,
+      collect() {
+        for (const series of allRouteSeries(routes)) {
+          const delta = series.responseBytes.take();
+          if (delta > 0) this.inc(series.labels, delta);
+        }
+      },
+    });
     new Gauge<'entrypoint'>({
       name: 'tidegate_open_connections',
       help: 'Client connections currently open, by entry point.',
@@ -248,6 +335,24 @@ export class GatewayMetrics implements RequestMetrics {
       help: 'Version of the snapshot the data plane serves (1 for the first).',
       registers,
     });
+    this.#retries = new Counter({
+      name: 'tidegate_retries_total',
+      help: 'Upstream attempts repeated after a failure, by entry point, route and backend service.',
+      labelNames: ['entrypoint', 'route', 'service'],
+      registers,
+    });
+    this.#rateLimited = new Counter({
+      name: 'tidegate_ratelimit_rejections_total',
+      help: 'Requests answered 429 by a rate limit, by entry point and route.',
+      labelNames: ['entrypoint', 'route'],
+      registers,
+    });
+    this.#circuit = new Gauge({
+      name: 'tidegate_circuit_breaker_state',
+      help: 'Circuit breaker state per backend service: 1 for the current state (closed, open, half-open), else 0.',
+      labelNames: ['service', 'state'],
+      registers,
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -258,11 +363,16 @@ export class GatewayMetrics implements RequestMetrics {
     method: string,
     status: number,
     seconds: number,
+    requestBytes = 0,
+    responseBytes = 0,
+    firstByteSeconds = -1,
   ): void {
     const series = this.#routeSeries(entryPoint, route, backend);
-    // A clock step or a caller bug must not poison `_sum` with NaN or a negative value.
-    // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN; the comparison maps NaN to 0.
-    series.observe(seconds >= 0 ? seconds : 0);
+    series.observe(seconds);
+    if (status >= 500) series.errors++;
+    series.requestBytes.value += requestBytes;
+    series.responseBytes.value += responseBytes;
+    if (firstByteSeconds >= 0) series.firstByte.observe(firstByteSeconds);
     const m = methodIndex(method);
     const key = status * METHODS.length + m;
     let requests = series.requests.get(key);
@@ -286,6 +396,24 @@ export class GatewayMetrics implements RequestMetrics {
     connection.open += delta;
   }
 
+  /** An upstream attempt is repeated after a failure (rare: prom-client's label lookup is acceptable here). */
+  retried(entryPoint: string, route: string, backend: string): void {
+    this.#retries.inc({ entrypoint: entryPoint, route, service: backend });
+  }
+
+  /** A rate limit answered 429. */
+  rateLimited(entryPoint: string, route: string): void {
+    this.#rateLimited.inc({ entrypoint: entryPoint, route });
+  }
+
+  /** A backend's circuit breaker changed state; `null` forgets the backend (it left the configuration). */
+  circuitChanged(backend: string, state: CircuitState | null): void {
+    for (const each of CIRCUIT_STATES) {
+      if (state === null) this.#circuit.remove({ service: backend, state: each });
+      else this.#circuit.set({ service: backend, state: each }, each === state ? 1 : 0);
+    }
+  }
+
   /** A snapshot was built and swapped in. `atMs` is wall-clock milliseconds. */
   reloadSucceeded(version: number, rejectedCount: number, atMs: number): void {
     this.#reloads.inc({ result: 'success' });
@@ -306,6 +434,21 @@ export class GatewayMetrics implements RequestMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  /** Visits every (entry point, route, backend) series: the live statistics read their totals without copies. */
+  forEachRoute(visit: (totals: RouteTotals) => void): void {
+    for (const [entryPoint, byRoute] of this.#routes)
+      for (const [route, byBackend] of byRoute)
+        for (const [service, series] of byBackend)
+          visit({
+            entryPoint,
+            route,
+            service,
+            count: series.count,
+            errors: series.errors,
+            buckets: series.buckets,
+          });
   }
 
   /** Number of request-count series held, for tests and self-checks of label cardinality. */
@@ -333,6 +476,12 @@ export class GatewayMetrics implements RequestMetrics {
     }
     return series;
   }
+}
+
+function* firstByteSeries(
+  routes: Map<string, Map<string, Map<string, RouteSeries>>>,
+): Iterable<HistogramSeries> {
+  for (const series of allRouteSeries(routes)) if (series.firstByte.count > 0) yield series.firstByte;
 }
 
 function* allRouteSeries(routes: Map<string, Map<string, Map<string, RouteSeries>>>): Iterable<RouteSeries> {

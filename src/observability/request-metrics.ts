@@ -9,6 +9,9 @@ export interface RequestMetrics {
    * @param backend backend name, or `''` when none was chosen
    * @param status HTTP status sent (499 when the client went away first)
    * @param seconds time from request start to the last response byte
+   * @param requestBytes request body bytes relayed upstream (0 when none)
+   * @param responseBytes response body bytes relayed from the upstream (0 when none)
+   * @param firstByteSeconds request start to the upstream's response head, -1 when no upstream answered
    */
   requestFinished(
     entryPoint: string,
@@ -17,6 +20,9 @@ export interface RequestMetrics {
     method: string,
     status: number,
     seconds: number,
+    requestBytes?: number,
+    responseBytes?: number,
+    firstByteSeconds?: number,
   ): void;
   /** A connection was accepted (+1) or closed (-1) on an entry point. */
   connectionChanged(entryPoint: string, delta: 1 | -1): void;

@@ -2,10 +2,18 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { type ErrorReason, GatewayError, statusForReason } from '../core/errors.js';
+import type { AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestMetrics } from '../observability/request-metrics.js';
+import type { RequestTrace, TraceEnd, Tracing } from '../observability/tracing.js';
 import type { SnapshotHolder } from '../runtime/holder.js';
-import type { PickRequest, RuntimeEndpoint, RuntimeRoute } from '../runtime/table.js';
+import type {
+  EndpointOutcome,
+  PickRequest,
+  RuntimeBackend,
+  RuntimeEndpoint,
+  RuntimeRoute,
+} from '../runtime/table.js';
 import type { DnsCache } from './dns-cache.js';
 import {
   reasonForUpstreamError,
@@ -17,6 +25,7 @@ import { ForwardedTrust } from './forwarded-headers.js';
 import { endToEndResponseHeaders } from './hop-by-hop.js';
 import { RequestBody } from './request-body.js';
 import { type ParsedTarget, parseRequestTarget, routingHost } from './request-target.js';
+import { TryLoop } from './retry-loop.js';
 import { UpgradeTunnel } from './upgrade-tunnel.js';
 import { type RequestHead, upstreamRequestHeaders } from './upstream-headers.js';
 import type { UpstreamPools } from './upstream-pools.js';
@@ -38,6 +47,10 @@ export interface ProxyHandlerDeps {
   readonly metrics: RequestMetrics;
   readonly logger: Logger;
   readonly dns: DnsCache;
+  /** This entry point's access log; null or absent when it has none. */
+  readonly accessLog?: AccessLog | null | undefined;
+  /** Trace context propagation and span export; null or absent when tracing is off. */
+  readonly tracing?: Tracing | null | undefined;
 }
 
 /** Options and dependencies resolved once per handler, shared by its requests. */
@@ -52,6 +65,8 @@ interface ProxyContext {
   readonly logger: Logger;
   readonly dns: DnsCache;
   readonly trust: ForwardedTrust;
+  readonly accessLog: AccessLog | null;
+  readonly tracing: Tracing | null;
 }
 
 /** What routing decided for a request. */
@@ -84,6 +99,8 @@ export class ProxyHandler {
       logger: deps.logger,
       dns: deps.dns,
       trust: new ForwardedTrust(options.trustedProxies),
+      accessLog: deps.accessLog ?? null,
+      tracing: deps.tracing ?? null,
     };
   }
 
@@ -116,6 +133,8 @@ class RoutedRequest implements ParsedTarget, RequestHead, PickRequest {
   host = '';
   upstreamHeaders: string[] = [];
   route: RuntimeRoute | null = null;
+  /** The backend chosen for the request: the route's, or its canary's. */
+  backend: RuntimeBackend | null = null;
   endpoint: RuntimeEndpoint | null = null;
   routeName = '';
   backendName = '';
@@ -172,8 +191,11 @@ class RoutedRequest implements ParsedTarget, RequestHead, PickRequest {
     }
     if (route.maxBodyBytes >= 0 && this.contentLength > route.maxBodyBytes)
       return this.#fail('body-too-large');
-    const backend = route.backend;
+    // A canary Ingress for this host and path takes the requests its header/cookie/weight rules select.
+    const canary = route.canary;
+    const backend = canary?.split.toCanary(this.req.headers) ? canary.backend : route.backend;
     if (backend === null) return this.#fail('backend-invalid');
+    this.backend = backend;
     this.backendName = backend.name;
     const endpoint = backend.pick(this);
     if (endpoint === null) return this.#fail('no-endpoint');
@@ -211,6 +233,16 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
   /** Status to report when the response could not complete normally (reset after headers, 499). */
   finalStatus = 0;
   finished = false;
+  /** Observability of the exchange: body bytes relayed back, upstream timings (performance.now(), -1 unset). */
+  responseBytes = 0;
+  upstreamStartedAt = -1;
+  upstreamFirstByteAt = -1;
+  upstreamEndedAt = -1;
+  trace: RequestTrace | null = null;
+  /** Tries, retries, circuit breaking and the request timeout of a forwarded request. */
+  loop: TryLoop | null = null;
+  /** True between the backend's `onStart` and `onEnd` for the current try (endpoint feedback). */
+  tryOpen = false;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse) {
     super(ctx, req);
@@ -220,7 +252,10 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
   }
 
   run(): void {
-    switch (this.resolve(false)) {
+    const outcome = this.resolve(false);
+    const tracing = this.ctx.tracing;
+    if (tracing !== null) this.trace = tracing.begin(this.upstreamHeaders, this.req.method ?? 'GET');
+    switch (outcome) {
       case FAIL:
         sendErrorResponse(this.res, this.errorReason, this.errorStatus);
         return;
@@ -235,11 +270,31 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
   }
 
   #forward(): void {
+    this.loop = new TryLoop(this, this.route as RuntimeRoute, this.backend as RuntimeBackend);
+    this.loop.start(this.endpoint as RuntimeEndpoint);
+  }
+
+  /** The request method as received (retry conditions). */
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+
+  /** The request has a body: it is streamed, so its tries are never repeated. */
+  get hasBody(): boolean {
+    return this.contentLength > 0 || this.chunked;
+  }
+
+  /** One try (`TryLoop`): `endpoint` becomes the current one, `handler` receives undici's callbacks. */
+  dispatchTry(
+    endpoint: RuntimeEndpoint,
+    handler: Dispatcher.DispatchHandler,
+    headersTimeoutMs: number,
+  ): void {
+    this.endpoint = endpoint;
     const route = this.route as RuntimeRoute;
-    const endpoint = this.endpoint as RuntimeEndpoint;
     const ctx = this.ctx;
     const timeouts = route.timeouts;
-    const external = route.backend?.kind === 'external-name';
+    const external = this.backend?.kind === 'external-name';
     const pool = ctx.pools.get(
       endpoint,
       route.upstreamProtocol,
@@ -247,20 +302,23 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
       timeouts.connectMs,
       external ? ctx.dns : null,
     );
-    if (this.contentLength > 0 || this.chunked) {
+    if (this.body === null && this.hasBody) {
       this.body = new RequestBody(this.req, route.maxBodyBytes, timeouts.sendMs);
     }
+    this.upstreamStartedAt = performance.now();
+    this.tryOpen = true;
+    this.backend?.onStart(endpoint);
     pool.dispatch(
       {
         path: route.rewrite(this.target, this.path),
         method: this.req.method ?? 'GET',
         headers: this.upstreamHeaders,
         body: this.body,
-        // nginx's proxy_read_timeout: the longest silence from the upstream, for the head and between body reads.
-        headersTimeout: timeouts.readMs,
+        // The first-byte (or per-try) timeout; then nginx's proxy_read_timeout between body reads.
+        headersTimeout: headersTimeoutMs,
         bodyTimeout: timeouts.readMs,
       },
-      this,
+      handler,
     );
   }
 
@@ -277,14 +335,15 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
   ): void {
     // 1xx: Node's server answers `Expect: 100-continue` itself; informational responses (103) are not relayed.
     if (statusCode < 200 || this.finished) return;
+    this.upstreamFirstByteAt = performance.now();
     const raw = controller.rawHeaders;
     const res = this.res;
+    const responseHeaders = endToEndResponseHeaders(Array.isArray(raw) ? raw : flatten(headers));
+    // Cookie affinity pins the client to the endpoint that answered (first request, or after a failover).
+    const affinity = this.backend?.affinityCookie(this, this.endpoint as RuntimeEndpoint) ?? null;
+    if (affinity !== null) responseHeaders.push('set-cookie', affinity);
     try {
-      res.writeHead(
-        statusCode,
-        statusMessage === '' ? undefined : statusMessage,
-        endToEndResponseHeaders(Array.isArray(raw) ? raw : flatten(headers)),
-      );
+      res.writeHead(statusCode, statusMessage === '' ? undefined : statusMessage, responseHeaders);
     } catch (error) {
       // A header Node refuses to send (invalid characters): the upstream's answer cannot be relayed.
       controller.abort(
@@ -296,17 +355,33 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.responseBytes += chunk.length;
     if (!this.res.write(chunk)) controller.pause();
   }
 
   onResponseEnd(): void {
+    this.upstreamEndedAt = performance.now();
+    this.endTry(this.res.statusCode >= 500 ? 'http-5xx' : 'success');
     this.res.end();
   }
 
+  /**
+   * Reports the end of the current try to its backend once (in-flight count, EWMA, outlier detection). The
+   * latency is dispatch to response head when a head arrived, else dispatch to the failure.
+   */
+  endTry(outcome: EndpointOutcome): void {
+    if (!this.tryOpen) return;
+    this.tryOpen = false;
+    const end = this.upstreamFirstByteAt >= 0 ? this.upstreamFirstByteAt : performance.now();
+    this.backend?.onEnd(this.endpoint as RuntimeEndpoint, outcome, end - this.upstreamStartedAt);
+  }
+
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (this.upstreamStartedAt >= 0) this.upstreamEndedAt = performance.now();
     this.body?.destroy();
     if (this.finished) return;
     const reason = reasonForUpstreamError(error);
+    this.endTry(outcomeForReason(reason));
     if (reason === 'client-aborted') {
       // The client left mid-body; its response closes with it and `finish` counts the 499. Never sent.
       this.res.destroy();
@@ -338,6 +413,9 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.loop?.finished();
+    // Still open: the client left before the upstream finished; not the upstream's fault.
+    this.endTry('local');
     const res = this.res;
     res[kExchange] = undefined;
     let status = this.finalStatus;
@@ -354,15 +432,57 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
       }
     }
     const ctx = this.ctx;
+    const seconds = this.seconds();
     ctx.metrics.requestFinished(
       ctx.entryPoint,
       this.routeName,
       this.backendName,
       this.req.method ?? '',
       status,
-      this.seconds(),
+      seconds,
+      this.body?.received ?? 0,
+      this.responseBytes,
+      this.upstreamFirstByteAt < 0 ? -1 : (this.upstreamFirstByteAt - this.startedAt) / 1000,
     );
+    // The exchange itself is the access log record: nothing is copied, and nothing happens with no log.
+    if (ctx.accessLog !== null) ctx.accessLog.record(this, status, seconds);
+    if (this.trace !== null) ctx.tracing?.end(this.trace, this.req.method ?? 'GET', this.#traceEnd(status));
   }
+
+  /** Upstream tries repeated after a failure, for the access log. */
+  get retries(): number {
+    return this.loop === null ? 0 : this.loop.retries;
+  }
+
+  /** W3C trace id for the access log; `''` when tracing is off. */
+  get traceId(): string {
+    return this.trace === null ? '' : this.trace.traceId;
+  }
+
+  /** Upstream dispatch to the end of its response, seconds; -1 when no upstream answered. */
+  get upstreamSeconds(): number {
+    return this.upstreamStartedAt < 0 || this.upstreamEndedAt < 0
+      ? -1
+      : (this.upstreamEndedAt - this.upstreamStartedAt) / 1000;
+  }
+
+  #traceEnd(status: number): TraceEnd {
+    return {
+      status,
+      entryPoint: this.ctx.entryPoint,
+      route: this.routeName,
+      service: this.backendName,
+      upstreamAddress: this.endpoint?.address ?? '',
+      upstreamPort: this.endpoint?.port ?? 0,
+    };
+  }
+}
+
+/** Endpoint feedback for a failed try: connect, reset and timeout are the upstream's failures, the rest ours. */
+function outcomeForReason(reason: ErrorReason): EndpointOutcome {
+  return reason === 'upstream-connect' || reason === 'upstream-reset' || reason === 'upstream-timeout'
+    ? 'gateway-failure'
+    : 'local';
 }
 
 function onResponseClose(this: TrackedResponse): void {
@@ -434,7 +554,7 @@ class UpgradeRequest extends RoutedRequest {
         serverName: this.host,
         connectMs: route.timeouts.connectMs,
         idleMs: route.timeouts.readMs,
-        dns: route.backend?.kind === 'external-name' ? this.ctx.dns : null,
+        dns: this.backend?.kind === 'external-name' ? this.ctx.dns : null,
       },
       (status) => this.#record(status),
     );

@@ -42,6 +42,11 @@ export class RequestBody extends Readable {
     source.on('close', onSourceClose);
   }
 
+  /** Body bytes received from the client so far. */
+  get received(): number {
+    return this.#received;
+  }
+
   override _read(): void {
     this.#blockedSince = -1;
     if (!this.destroyed) this.#source.resume();

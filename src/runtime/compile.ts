@@ -1,5 +1,8 @@
-import { createPicker, type Picker } from '../balancer/picker.js';
+import { BackendBalancer } from '../balancer/backend-balancer.js';
+import type { EndpointOutcome, EndpointState } from '../endpoints/endpoint-state.js';
 import type { EndpointStateRegistry } from '../endpoints/endpoint-state-registry.js';
+import { DEFAULT_HEALTH_POLICY } from '../ir/health-defaults.js';
+import { DEFAULT_CIRCUIT_BREAKER } from '../ir/resilience-defaults.js';
 import type {
   Backend,
   Certificate,
@@ -9,11 +12,21 @@ import type {
   RouteTimeouts,
   VirtualHost,
 } from '../ir/types.js';
+import type { BackendGuard } from '../resilience/backend-guard.js';
+import { CanarySplit } from '../resilience/canary-split.js';
+import { ResilienceRegistry } from '../resilience/resilience-registry.js';
 import { HostTable } from '../router/host-table.js';
 import { compilePathMatch } from '../router/path-match.js';
 import { type PathRouteEntry, PathRouter } from '../router/path-router.js';
 import { PathRewriter } from './path-rewrite.js';
-import type { PickRequest, RuntimeBackend, RuntimeEndpoint, RuntimeRoute, RuntimeTable } from './table.js';
+import type {
+  PickRequest,
+  RuntimeBackend,
+  RuntimeCanary,
+  RuntimeEndpoint,
+  RuntimeRoute,
+  RuntimeTable,
+} from './table.js';
 
 export interface CompileOptions {
   /** Snapshot number of the table, 1 for the first. */
@@ -23,6 +36,11 @@ export interface CompileOptions {
    * caller drops state of removed names with `state.retain(...)` after swapping in the new table.
    */
   readonly state: EndpointStateRegistry;
+  /**
+   * Backend guards and canary positions that survive swaps (`resilience.retain(...)` after the swap, like
+   * `state`); absent, the table gets fresh ones (tools and tests).
+   */
+  readonly resilience?: ResilienceRegistry | undefined;
 }
 
 type RouteInvalid = RuntimeRoute['invalid'];
@@ -34,12 +52,16 @@ type RouteInvalid = RuntimeRoute['invalid'];
  * damage stays local: a match pattern makes its route unreachable, a rewrite pattern makes its route answer 500.
  */
 export function compile(ir: IR, statuses: readonly ObjectStatus[], options: CompileOptions): RuntimeTable {
+  const resilience = options.resilience ?? new ResilienceRegistry();
   const backends = new Map<string, RuntimeBackend>();
   for (const backend of ir.backends) {
-    if (!backends.has(backend.name)) backends.set(backend.name, compileBackend(backend, options.state));
+    if (!backends.has(backend.name))
+      backends.set(backend.name, compileBackend(backend, options.state, guardFor(backend, resilience)));
   }
   const hosts = new HostTable<PathRouter<RuntimeRoute>>(
-    ir.virtualHosts.map((vhost) => [vhost.hostname, compileVirtualHost(vhost, backends)] as const),
+    ir.virtualHosts.map(
+      (vhost) => [vhost.hostname, compileVirtualHost(vhost, backends, resilience)] as const,
+    ),
   );
   // IR certificates are sorted by name; sorting a copy keeps "first by name wins" independent of that promise.
   const certificates = [...ir.certificates].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -91,22 +113,55 @@ class CompiledBackend implements RuntimeBackend {
   readonly name: string;
   readonly kind: 'service' | 'external-name';
   readonly endpoints: readonly RuntimeEndpoint[];
-  readonly #picker: Picker;
+  readonly guard: BackendGuard;
+  readonly #balancer: BackendBalancer;
+  readonly #state: EndpointStateRegistry;
 
-  constructor(backend: Backend, endpoints: readonly RuntimeEndpoint[], picker: Picker) {
+  constructor(
+    backend: Backend,
+    endpoints: readonly RuntimeEndpoint[],
+    balancer: BackendBalancer,
+    state: EndpointStateRegistry,
+    guard: BackendGuard,
+  ) {
     this.name = backend.name;
     this.kind = backend.kind;
     this.endpoints = endpoints;
-    this.#picker = picker;
+    this.guard = guard;
+    this.#balancer = balancer;
+    this.#state = state;
   }
 
-  pick(request: PickRequest): RuntimeEndpoint | null {
-    return this.#picker.pick(request);
+  pick(request: PickRequest, avoid: ReadonlySet<string> | null = null): RuntimeEndpoint | null {
+    return this.#balancer.pick(request, avoid);
+  }
+
+  onStart(endpoint: RuntimeEndpoint): void {
+    this.#state.started(endpoint.state);
+  }
+
+  onEnd(endpoint: RuntimeEndpoint, outcome: EndpointOutcome, latencyMs: number): void {
+    this.#state.ended(endpoint.state, outcome, latencyMs);
+  }
+
+  affinityCookie(request: PickRequest, endpoint: RuntimeEndpoint): string | null {
+    return this.#balancer.affinityCookie(request, endpoint);
   }
 }
 
-function compileBackend(backend: Backend, state: EndpointStateRegistry): RuntimeBackend {
-  const endpoints: RuntimeEndpoint[] = backend.endpoints.map((endpoint) => ({
+/** The backend's long-lived guard, set to the policy of this IR. */
+function guardFor(backend: Backend, resilience: ResilienceRegistry): BackendGuard {
+  const guard = resilience.backend(backend.name);
+  guard.configure(backend.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER);
+  return guard;
+}
+
+function compileBackend(backend: Backend, state: EndpointStateRegistry, guard: BackendGuard): RuntimeBackend {
+  const states = state.bindEndpoints(
+    backend.name,
+    backend.endpoints.map((endpoint) => endpoint.name),
+  );
+  const endpoints: RuntimeEndpoint[] = backend.endpoints.map((endpoint, index) => ({
     name: endpoint.name,
     address: endpoint.address,
     port: endpoint.port,
@@ -114,9 +169,17 @@ function compileBackend(backend: Backend, state: EndpointStateRegistry): Runtime
     serving: endpoint.serving,
     terminating: endpoint.terminating,
     weight: endpoint.weight,
+    state: states[index] as EndpointState,
   }));
-  const picker = createPicker(backend.loadBalancer, { backend: backend.name, endpoints, state });
-  return new CompiledBackend(backend, endpoints, picker);
+  const balancer = new BackendBalancer({
+    backend: backend.name,
+    endpoints,
+    policy: backend.loadBalancer,
+    affinity: backend.affinity ?? null,
+    panicThresholdPercent: (backend.health ?? DEFAULT_HEALTH_POLICY).panicThresholdPercent,
+    registry: state,
+  });
+  return new CompiledBackend(backend, endpoints, balancer, state, guard);
 }
 
 class CompiledRoute implements RuntimeRoute {
@@ -128,6 +191,7 @@ class CompiledRoute implements RuntimeRoute {
   readonly maxBodyBytes: number;
   readonly timeouts: RouteTimeouts;
   readonly upstreamProtocol: 'http' | 'https';
+  readonly canary: RuntimeCanary | null;
   readonly #rewriter: PathRewriter | null;
 
   constructor(
@@ -135,6 +199,7 @@ class CompiledRoute implements RuntimeRoute {
     backend: RuntimeBackend | null,
     invalid: RouteInvalid,
     rewriter: PathRewriter | null,
+    canary: RuntimeCanary | null,
   ) {
     this.name = route.name;
     this.ir = route;
@@ -144,6 +209,7 @@ class CompiledRoute implements RuntimeRoute {
     this.maxBodyBytes = route.policy.maxBodyBytes ?? -1;
     this.timeouts = route.policy.timeouts;
     this.upstreamProtocol = route.policy.upstreamProtocol;
+    this.canary = invalid === null ? canary : null;
     this.#rewriter = rewriter;
   }
 
@@ -155,6 +221,7 @@ class CompiledRoute implements RuntimeRoute {
 function compileVirtualHost(
   vhost: VirtualHost,
   backends: ReadonlyMap<string, RuntimeBackend>,
+  resilience: ResilienceRegistry,
 ): PathRouter<RuntimeRoute> {
   const entries: PathRouteEntry<RuntimeRoute>[] = [];
   for (const route of vhost.routes) {
@@ -164,14 +231,19 @@ function compileVirtualHost(
     } catch {
       continue;
     }
-    entries.push({ match, value: compileRoute(route, backends) });
+    entries.push({ match, value: compileRoute(route, backends, resilience) });
   }
   return new PathRouter(entries);
 }
 
-function compileRoute(route: Route, backends: ReadonlyMap<string, RuntimeBackend>): RuntimeRoute {
+function compileRoute(
+  route: Route,
+  backends: ReadonlyMap<string, RuntimeBackend>,
+  resilience: ResilienceRegistry,
+): RuntimeRoute {
   let invalid: RouteInvalid = null;
   let backend: RuntimeBackend | null = null;
+  let canary: RuntimeCanary | null = null;
   const action = route.action;
   switch (action.type) {
     case 'invalid':
@@ -185,6 +257,15 @@ function compileRoute(route: Route, backends: ReadonlyMap<string, RuntimeBackend
           reason: 'BackendNotFound',
           message: `backend ${action.backend} is not in the IR`,
         };
+      }
+      if (action.canary) {
+        // A canary whose backend is missing leaves the main route serving everything.
+        const canaryBackend = backends.get(action.canary.backend);
+        if (canaryBackend !== undefined)
+          canary = {
+            backend: canaryBackend,
+            split: new CanarySplit(action.canary, resilience.canary(route.name)),
+          };
       }
       break;
   }
@@ -201,5 +282,5 @@ function compileRoute(route: Route, backends: ReadonlyMap<string, RuntimeBackend
       };
     }
   }
-  return new CompiledRoute(route, backend, invalid, rewriter);
+  return new CompiledRoute(route, backend, invalid, rewriter, canary);
 }

@@ -10,6 +10,8 @@ export interface Inventory {
   readonly endpointSlices: readonly SourcedObject[];
   readonly endpoints: readonly SourcedObject[];
   readonly secrets: readonly SourcedObject[];
+  /** `tidegate.io/v1alpha1 RegistryRoute`s: routes to registry services. */
+  readonly registryRoutes: readonly SourcedObject[];
 }
 
 type Group = keyof Inventory;
@@ -27,6 +29,7 @@ const KINDS: Readonly<Record<string, { readonly apiVersion: string; readonly gro
   Endpoints: { apiVersion: 'v1', group: 'endpoints' },
   Secret: { apiVersion: 'v1', group: 'secrets' },
   Namespace: { apiVersion: 'v1', group: null },
+  RegistryRoute: { apiVersion: 'tidegate.io/v1alpha1', group: 'registryRoutes' },
 };
 
 /**
@@ -42,6 +45,7 @@ export function takeInventory(objects: readonly SourcedObject[], statuses: Statu
     endpointSlices: [],
     endpoints: [],
     secrets: [],
+    registryRoutes: [],
   };
   const sorted = objects
     .map((sourced, index) => ({ sourced, index, key: refOf(sourced.object) }))

@@ -1,5 +1,6 @@
 import type { RouteTimeouts } from '../../ir/types.js';
 import { type AnnotationName, type AnnotationValue, readAnnotations } from './read-annotations.js';
+import { parseResilienceAnnotations, type ResilienceAnnotations } from './resilience-annotations.js';
 import { parseBoolean, parseByteSize, parseTimeoutMs } from './values.js';
 
 /** Route defaults that annotations override. */
@@ -27,6 +28,8 @@ export interface IngressAnnotations {
   readonly timeouts: RouteTimeouts;
   /** `proxy-body-size`; null for no limit. */
   readonly maxBodyBytes: number | null;
+  /** Timeouts beyond nginx's, retries, circuit breaking, canary rules. */
+  readonly resilience: ResilienceAnnotations;
 }
 
 export interface ParsedAnnotations {
@@ -116,6 +119,7 @@ export function parseIngressAnnotations(raw: unknown, defaults: AnnotationDefaul
       sendMs: timeout('proxy-send-timeout', defaults.sendTimeoutMs),
     },
     maxBodyBytes: bodySize(),
+    resilience: parseResilienceAnnotations(values, warnings),
   };
   return { annotations, warnings };
 }

@@ -3,6 +3,7 @@ import type { IrSource, Route, RouteAction, RoutePolicy } from '../../ir/types.j
 import { refOf, type SourcedObject } from '../../objects/envelope.js';
 import { describeZodError, type IngressBackend, ingressSpecSchema } from '../../objects/schemas.js';
 import { type AnnotationDefaults, parseIngressAnnotations } from '../annotations/ingress-annotations.js';
+import type { ResilienceAnnotations } from '../annotations/resilience-annotations.js';
 import type { CertificateCollector } from '../certificates.js';
 import { metadataString } from '../metadata.js';
 import type { BackendResolver } from '../services/backends.js';
@@ -31,6 +32,8 @@ export interface IngressContribution {
   readonly hosts: readonly string[];
   /** The defaultBackend route as served on `hostname`; null when the Ingress has no defaultBackend. */
   readonly defaultRoute: ((hostname: string) => Route) | null;
+  /** Retry, circuit-breaker and canary annotations (a canary Ingress is merged into its main one). */
+  readonly resilience: ResilienceAnnotations;
 }
 
 export interface IngressContext {
@@ -125,13 +128,18 @@ export function translateIngress(
             },
       httpsRedirect: annotations.forceSslRedirect || (tls && annotations.sslRedirect) ? HTTPS_REDIRECT : null,
       maxBodyBytes: annotations.maxBodyBytes,
-      timeouts: annotations.timeouts,
+      timeouts: {
+        ...annotations.timeouts,
+        firstByteMs: annotations.resilience.firstByteMs ?? annotations.timeouts.readMs,
+        requestMs: annotations.resilience.requestMs,
+      },
       upstreamProtocol: annotations.upstreamProtocol,
+      retry: annotations.resilience.retry,
     };
   };
   const action = (backend: IngressBackend, field: string): RouteAction => {
     const resolved = context.backends.resolve(ref.namespace, backend);
-    if (resolved.ok) return { type: 'forward', backend: resolved.backend.name };
+    if (resolved.ok) return { type: 'forward', backend: resolved.backend.name, canary: null };
     refProblems.push({ reason: resolved.reason, message: `${field}: ${resolved.message}` });
     return { type: 'invalid', reason: resolved.reason, message: resolved.message, status: 500 };
   };
@@ -205,7 +213,7 @@ export function translateIngress(
     statuses.set(ingress, 'ResolvedRefs', true, 'ResolvedRefs', 'all references resolved');
   else
     statuses.set(ingress, 'ResolvedRefs', false, first.reason, refProblems.map((p) => p.message).join('; '));
-  return { ingress, label, routes, hosts: [...hosts], defaultRoute };
+  return { ingress, label, routes, hosts: [...hosts], defaultRoute, resilience: annotations.resilience };
 }
 
 /**

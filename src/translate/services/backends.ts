@@ -1,9 +1,12 @@
 import { backendName, endpointName } from '../../ir/names.js';
 import type { Backend, Endpoint } from '../../ir/types.js';
+import { REGISTRY_SERVICE_PORT, registryNamespaceFor } from '../../objects/registry-names.js';
 import type { IngressBackend, ServiceSpec } from '../../objects/schemas.js';
 import { isDnsSubdomain, isIPv4, isIPv6 } from '../addresses.js';
 import { compareStrings } from '../order.js';
+import { isRegistryResource, registryTarget } from '../registry/registry-target.js';
 import type { StatusBook } from '../status-book.js';
+import { endpointSliceWeight } from './endpoint-weight.js';
 import {
   type EndpointSliceEntry,
   type ServiceCatalog,
@@ -41,6 +44,9 @@ export class BackendResolver {
   resolve(namespace: string, ref: IngressBackend): BackendResolution {
     if (ref.service === undefined) {
       const { apiGroup, kind, name } = ref.resource;
+      // An Ingress refers to the registry namespace its own namespace maps to (`default` → `public`).
+      if (isRegistryResource(ref.resource))
+        return this.resolveRegistry(registryNamespaceFor(namespace), name);
       return {
         ok: false,
         reason: 'UnsupportedBackend',
@@ -85,6 +91,26 @@ export class BackendResolver {
       };
     }
     return { ok: true, backend: this.#service(service, servicePort) };
+  }
+
+  /**
+   * The Backend of registry service `groupedName` (`<group>@@<service>` or `<service>`) in `registryNamespace`:
+   * the Service the `registry` provider emits for it, on its one port.
+   */
+  resolveRegistry(registryNamespace: string, groupedName: string): BackendResolution {
+    const target = registryTarget(registryNamespace, groupedName);
+    if (target === null) {
+      return {
+        ok: false,
+        reason: 'BackendNotFound',
+        message: `${JSON.stringify(groupedName)} is not a registry service name (<service> or <group>@@<service>)`,
+      };
+    }
+    const resolved = this.resolve(target.namespace, {
+      service: { name: target.name, port: { number: REGISTRY_SERVICE_PORT } },
+    });
+    if (resolved.ok || resolved.reason !== 'BackendNotFound') return resolved;
+    return { ...resolved, message: `registry service ${target.label} not found (nothing registered)` };
   }
 
   /** The Backends built so far whose name is in `names`, sorted by name. */
@@ -147,13 +173,13 @@ export class BackendResolver {
     const portName = servicePort.name ?? '';
     const derived = derivedPort(servicePort);
     const collected = new Map<string, Endpoint>();
-    const add = (address: string, port: number, conditions: EndpointConditions): void => {
+    const add = (address: string, port: number, conditions: EndpointConditions, weight = 1): void => {
       const endpoint: Endpoint = {
         name: endpointName(backend, address, port),
         address,
         port,
         ...conditions,
-        weight: 1,
+        weight,
       };
       const existing = collected.get(endpoint.name);
       // The same address may appear in two slices while one replaces the other: keep its most usable state.
@@ -175,6 +201,7 @@ export class BackendResolver {
           underivable();
           continue;
         }
+        const weight = endpointSliceWeight(slice.sourced, this.#statuses);
         for (const [index, endpoint] of slice.body.endpoints.entries()) {
           // kube-proxy uses only the first address: the API documents them as fungible.
           const address = endpoint.addresses[0] ?? '';
@@ -187,11 +214,16 @@ export class BackendResolver {
           }
           // API defaults: ready nil ⇒ true; serving nil ⇒ ready; terminating nil ⇒ false.
           const ready = endpoint.conditions.ready ?? true;
-          add(address, port, {
-            ready,
-            serving: endpoint.conditions.serving ?? ready,
-            terminating: endpoint.conditions.terminating ?? false,
-          });
+          add(
+            address,
+            port,
+            {
+              ready,
+              serving: endpoint.conditions.serving ?? ready,
+              terminating: endpoint.conditions.terminating ?? false,
+            },
+            weight,
+          );
         }
       }
     } else {

@@ -135,3 +135,83 @@ test('unknown paths get 404 and writes get 405 with Allow', async () => {
   assert.equal(post.status, 405);
   assert.equal(post.headers.get('allow'), 'GET, HEAD');
 });
+
+test('the dashboard views slice the snapshot: routers, services, endpoints, certificates, rejected', async () => {
+  const json = async (path: string): Promise<unknown> => (await fetch(`${base}/api/v1/${path}`)).json();
+  const routers = (await json('routers')) as { host: string; name: string; backend: string }[];
+  assert.deepEqual(
+    routers.map((r) => [r.host, r.name, r.backend]),
+    [['shop.test', 'ingress/default/shop/rule/0/path/0', 'backend/default/shop/80']],
+  );
+  const services = (await json('services')) as { name: string; ready: number; routes: string[] }[];
+  assert.deepEqual(
+    services.map((s) => [s.name, s.ready, s.routes]),
+    [['backend/default/shop/80', 1, ['ingress/default/shop/rule/0/path/0']]],
+  );
+  const endpoints = (await json('endpoints')) as { service: string; address: string; health: unknown }[];
+  assert.equal(endpoints[0]?.service, 'backend/default/shop/80');
+  assert.equal(endpoints[0]?.address, '10.0.0.1');
+  assert.ok(endpoints[0]?.health !== null, 'a compiled endpoint shows its live state');
+  const certificates = (await json('certificates')) as { status: string; daysLeft: number | null }[];
+  assert.deepEqual(
+    certificates.map((c) => [c.status, c.daysLeft]),
+    [['invalid', null]],
+  );
+  assert.equal(((await json('rejected')) as unknown[]).length, 1);
+  const overview = (await json('overview')) as { counts: { routers: number; rejected: number } };
+  assert.equal(overview.counts.routers, 1);
+  assert.equal(overview.counts.rejected, 1);
+});
+
+test('/api/v1/config is the IR with key material redacted', async () => {
+  const text = await (await fetch(`${base}/api/v1/config`)).text();
+  const config = JSON.parse(text) as { version: number; ir: IR };
+  assert.equal(config.version, 7);
+  assert.equal(config.ir.certificates[0]?.keyPem, '[redacted]');
+  assert.equal(config.ir.certificates[0]?.certPem, 'not a certificate');
+  assert.ok(!text.includes('SECRET-KEY-MATERIAL'));
+});
+
+test('without a registry or live statistics their endpoints answer 404', async () => {
+  assert.equal((await fetch(`${base}/api/v1/registry`)).status, 404);
+  assert.equal((await fetch(`${base}/api/v1/stream`)).status, 404);
+  const root = await fetch(`${base}/`, { redirect: 'manual' });
+  assert.equal(root.status, 302);
+  assert.equal(root.headers.get('location'), '/dashboard/');
+});
+
+test('with a token, everything but probes needs it (header, or access_token for event streams)', async () => {
+  const token = 'unit-test-token-0123456789';
+  const secured = new AdminServer(
+    { host: '127.0.0.1', port: 0, token },
+    {
+      holder,
+      metrics: new GatewayMetrics({ defaultMetrics: false }),
+      readiness: () => true,
+      info: () => ({ entryPoints: [], providers: [], startedAt: 0, lastReload: null }),
+      logger: createLogger({ level: 'silent', format: 'json' }),
+      registry: { snapshot: () => ({ revision: 3, services: [] }) },
+    },
+  );
+  await secured.start(new AbortController().signal);
+  try {
+    const url = `http://127.0.0.1:${secured.address()?.port}`;
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    const anonymous = await fetch(`${url}/api/v1/routers`);
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer realm="tidegate"');
+    const wrong = await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer nope' } });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
+    const authorized = { headers: { authorization: `Bearer ${token}` } };
+    assert.equal((await fetch(`${url}/metrics`, authorized)).status, 200);
+    assert.deepEqual(await (await fetch(`${url}/api/v1/registry`, authorized)).json(), {
+      revision: 3,
+      services: [],
+    });
+    assert.equal((await fetch(`${url}/api/v1/routers?access_token=${token}`)).status, 200);
+  } finally {
+    await secured.close();
+  }
+});

@@ -21,16 +21,18 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'runtime',
     'health',
     'endpoints',
+    'resilience',
     'observability',
     'objects',
     'core',
   ],
   providers: ['objects', 'registry', 'core'],
   registry: ['objects', 'core'],
-  proxy: ['runtime', 'endpoints', 'observability', 'ir', 'core'],
+  proxy: ['runtime', 'endpoints', 'resilience', 'observability', 'ir', 'core'],
   l4: ['runtime', 'endpoints', 'observability', 'core'],
   health: ['ir', 'endpoints', 'observability', 'core'],
-  runtime: ['ir', 'router', 'balancer', 'filters', 'endpoints', 'observability', 'core'],
+  runtime: ['ir', 'router', 'balancer', 'filters', 'endpoints', 'resilience', 'observability', 'core'],
+  resilience: ['endpoints', 'ir', 'core'],
   translate: ['objects', 'ir', 'core'],
   filters: ['ir', 'core'],
   balancer: ['endpoints', 'core'],
@@ -49,7 +51,7 @@ const TYPE_EXCEPTIONS: Readonly<Record<string, readonly string[]>> = {
   router: ['ir'],
 };
 
-const PURE = ['core', 'objects', 'ir', 'translate', 'router', 'balancer', 'filters'];
+const PURE = ['core', 'objects', 'ir', 'translate', 'router', 'balancer', 'filters', 'resilience'];
 const PURE_FILES = ['runtime/compile.ts'];
 /** The one place allowed to read the system clock. */
 const CLOCK_SOURCE = 'core/clock.ts';

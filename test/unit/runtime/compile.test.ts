@@ -13,7 +13,7 @@ const policy: RoutePolicy = {
   timeouts: { connectMs: 5000, readMs: 60000, sendMs: 60000 },
   upstreamProtocol: 'http',
 };
-const request: PickRequest = { clientAddress: '127.0.0.1', path: '/', headers: {} };
+const request: PickRequest = { clientAddress: '127.0.0.1', path: '/', target: '/', headers: {} };
 
 function backend(
   name: string,
