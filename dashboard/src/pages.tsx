@@ -6,6 +6,7 @@ import type {
   RouterView,
   ServiceView,
 } from '../../src/admin/api-views.js';
+import type { BackendResilienceView } from '../../src/admin/backend-resilience-view.js';
 import type { EndpointView, RejectedView } from '../../src/admin/snapshot-view.js';
 import type { LiveSample, Rates } from '../../src/observability/live-stats.js';
 import type { RegistrySnapshot } from '../../src/registry/model.js';
@@ -168,6 +169,12 @@ export function OverviewPage({
               value={String(o.counts.rejected)}
               bad={o.counts.rejected > 0}
               href="#/rejected"
+            />
+            <Card
+              label="Circuits open"
+              value={String(o.counts.circuitsOpen)}
+              bad={o.counts.circuitsOpen > 0}
+              href="#/services"
             />
           </section>
           <section class="charts">
@@ -335,6 +342,33 @@ function EndpointRow({ e }: { e: EndpointView | EndpointRowView }) {
   );
 }
 
+function BreakerBadge({ state }: { state: BackendResilienceView['breaker'] }) {
+  const tone = state === 'closed' ? 'good' : state === 'open' ? 'bad' : 'warn';
+  return <span class={`badge ${tone}`} data-breaker={state}>{`circuit ${state}`}</span>;
+}
+
+/** The backend guard's counters against their limits (Envoy's circuit-breaker thresholds). */
+function GuardLine({ r }: { r: BackendResilienceView }) {
+  return (
+    <p class="muted guard">
+      in flight {r.requests}/{r.limits.maxRequests} · pending {r.pending}/{r.limits.maxPendingRequests} ·{' '}
+      <span class={r.overflows > 0 ? 'bad' : ''} data-overflows={r.overflows}>
+        overflows {r.overflows}
+      </span>{' '}
+      ·{' '}
+      <span class={r.retryBudgetRefused > 0 ? 'warn' : ''} data-budget-refused={r.retryBudgetRefused}>
+        retries refused by budget ({r.limits.retryBudgetPercent}%) {r.retryBudgetRefused}
+      </span>
+      {r.tripExpression === null ? null : (
+        <>
+          {' '}
+          · breaker <code>{r.tripExpression}</code> opened {r.breakerOpened}×
+        </>
+      )}
+    </p>
+  );
+}
+
 export function ServicesPage({ services }: { services: Loaded<ServiceView[]> | null }) {
   const [filter, setFilter] = useState('');
   return (
@@ -351,10 +385,12 @@ export function ServicesPage({ services }: { services: Loaded<ServiceView[]> | n
                   <span class={`badge ${s.available > 0 ? 'good' : 'bad'}`}>
                     {s.available}/{s.endpoints.length} available
                   </span>{' '}
+                  {s.resilience?.tripExpression ? <BreakerBadge state={s.resilience.breaker} /> : null}{' '}
                   <span class="muted">
                     {s.kind} · {objectRef(s.source)} · routes: {s.routes.length}
                   </span>
                 </h3>
+                {s.resilience === null ? null : <GuardLine r={s.resilience} />}
                 {s.endpoints.length === 0 ? (
                   <p class="muted">No endpoints.</p>
                 ) : (

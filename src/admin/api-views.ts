@@ -29,6 +29,8 @@ export interface OverviewView {
     readonly certificates: number;
     readonly certificatesExpiring: number;
     readonly rejected: number;
+    /** Services whose trip breaker is open or half-open. */
+    readonly circuitsOpen: number;
   };
 }
 
@@ -77,6 +79,7 @@ export function overviewView(view: SnapshotView): OverviewView {
       certificates: certificates.length,
       certificatesExpiring: certificates.filter((c) => c.status !== 'ok').length,
       rejected: view.rejected.length,
+      circuitsOpen: view.backends.filter((b) => (b.resilience?.breaker ?? 'closed') !== 'closed').length,
     },
   };
 }

@@ -4,7 +4,13 @@ import { basename, dirname, relative, resolve, sep } from 'node:path';
 import type { ObjectSet } from '../../objects/envelope.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Provider } from '../provider.js';
-import { manifestDirectories, readObjectFiles } from './load-object-files.js';
+import { countByKind } from './kind-counts.js';
+import {
+  manifestDirectories,
+  type ProgressReporter,
+  progressMessage,
+  readObjectFiles,
+} from './load-object-files.js';
 
 export { loadObjectFiles } from './load-object-files.js';
 
@@ -16,10 +22,13 @@ export interface FileProviderOptions {
   /** Quiet period that coalesces a burst of file events into one reload. */
   readonly debounceMs: number;
   readonly logger: Logger;
+  /** How often a running load logs its progress, ms; default 1000 (loads that end sooner log none). */
+  readonly progressEveryMs?: number | undefined;
 }
 
 /** Above this many objects the load summary is logged at info rather than debug, since such reloads take a while. */
 const LARGE_SET = 1000;
+const PROGRESS_EVERY_MS = 1000;
 
 /** One directory to watch and which event names in it concern the configured paths. */
 interface WatchTarget {
@@ -57,14 +66,32 @@ export class FileProvider implements Provider {
     let running: Promise<void> | null = null;
     let again = false;
 
+    // A load long enough to report progress is a large one: its summary goes out at info as well.
+    let reported = false;
+    const progress: ProgressReporter = {
+      everyMs: this.#options.progressEveryMs ?? PROGRESS_EVERY_MS,
+      report: (progress) => {
+        reported = true;
+        logger.info(progress, progressMessage(progress));
+      },
+    };
+
     const load = async (): Promise<void> => {
       // Watch before reading: a change made while reading then still triggers the next reload.
       if (this.#options.watch) await replan();
-      const { set, fileCount } = await readObjectFiles(paths, this.name);
+      reported = false;
+      const started = performance.now();
+      const { set, fileCount } = await readObjectFiles(paths, this.name, progress);
       if (signal.aborted) return;
-      const level = set.objects.length > LARGE_SET ? 'info' : 'debug';
+      const level = reported || set.objects.length > LARGE_SET ? 'info' : 'debug';
       logger[level](
-        { objects: set.objects.length, files: fileCount, errors: set.errors.length },
+        {
+          objects: set.objects.length,
+          files: fileCount,
+          errors: set.errors.length,
+          kinds: countByKind(set.objects),
+          ms: Math.round(performance.now() - started),
+        },
         `loaded ${set.objects.length} objects from ${fileCount} files`,
       );
       emit(set);

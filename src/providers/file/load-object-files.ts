@@ -10,6 +10,24 @@ export interface LoadedFiles {
   readonly fileCount: number;
 }
 
+/** Where a load stands: files read (or failed) so far out of those found, and the objects parsed from them. */
+export interface LoadProgress {
+  readonly files: number;
+  readonly totalFiles: number;
+  readonly objects: number;
+}
+
+/** The one-line form of a progress report, the same in the provider's log and in `tidegate validate`. */
+export function progressMessage({ files, totalFiles, objects }: LoadProgress): string {
+  return `loading manifests: ${files}/${totalFiles} files, ${objects} objects so far`;
+}
+
+/** Reports a running load at most once per `everyMs` (never for a load that ends sooner). */
+export interface ProgressReporter {
+  readonly everyMs: number;
+  report(progress: LoadProgress): void;
+}
+
 const MANIFEST = /\.(ya?ml|json)$/i;
 
 /**
@@ -22,8 +40,12 @@ export async function loadObjectFiles(paths: readonly string[], provider = 'file
   return (await readObjectFiles(paths, provider)).set;
 }
 
-/** {@link loadObjectFiles} plus the file count. */
-export async function readObjectFiles(paths: readonly string[], provider = 'file'): Promise<LoadedFiles> {
+/** {@link loadObjectFiles} plus the file count, reporting its progress to `progress` while it runs. */
+export async function readObjectFiles(
+  paths: readonly string[],
+  provider = 'file',
+  progress: ProgressReporter | null = null,
+): Promise<LoadedFiles> {
   const cwd = process.cwd();
   const objects: SourcedObject[] = [];
   const errors: ObjectLoadError[] = [];
@@ -43,7 +65,14 @@ export async function readObjectFiles(paths: readonly string[], provider = 'file
     }
   }
   let fileCount = 0;
+  let done = 0;
+  let lastReport = performance.now();
   for (const file of files) {
+    if (progress !== null && performance.now() - lastReport >= progress.everyMs) {
+      lastReport = performance.now();
+      progress.report({ files: done, totalFiles: files.length, objects: objects.length });
+    }
+    done++;
     // Overlapping paths (a directory and a file inside it) must not load an object twice.
     if (seen.has(file)) continue;
     seen.add(file);
@@ -56,8 +85,9 @@ export async function readObjectFiles(paths: readonly string[], provider = 'file
     }
     fileCount++;
     const parsed = parseManifests(text, shown(cwd, file), provider);
-    objects.push(...parsed.objects);
-    errors.push(...parsed.errors);
+    // Not `push(...items)`: a file holding a List of some 100k items would exceed the engine's argument limit.
+    for (const object of parsed.objects) objects.push(object);
+    for (const error of parsed.errors) errors.push(error);
   }
   return { set: { provider, objects, errors }, fileCount };
 }

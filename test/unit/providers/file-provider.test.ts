@@ -41,9 +41,9 @@ const dataValue = (set: ObjectSet | undefined, name: string): unknown =>
     ?.value;
 
 /** Runs a watching provider, collecting every emitted set and the log lines. */
-function start(paths: readonly string[], watch = true) {
+function start(paths: readonly string[], watch = true, progressEveryMs?: number) {
   const sets: ObjectSet[] = [];
-  const logs: { level: string; msg: string }[] = [];
+  const logs: { level: string; msg: string; [field: string]: unknown }[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       logs.push(JSON.parse(chunk.toString()) as { level: string; msg: string });
@@ -52,7 +52,7 @@ function start(paths: readonly string[], watch = true) {
   });
   const logger = createLogger({ level: 'debug', format: 'json', destination });
   const abort = new AbortController();
-  const provider = new FileProvider({ paths, watch, debounceMs: DEBOUNCE_MS, logger });
+  const provider = new FileProvider({ paths, watch, debounceMs: DEBOUNCE_MS, logger, progressEveryMs });
   const done = provider.run((set) => sets.push(set), abort.signal);
   const latest = (): ObjectSet | undefined => sets[sets.length - 1];
   const stop = async (): Promise<void> => {
@@ -322,4 +322,47 @@ test('files in a subdirectory created after start are watched, including renames
   } finally {
     await provider.stop();
   }
+});
+
+test('a load of 5000 objects logs its progress at info, then counts per kind', async () => {
+  const dir = await freshDir();
+  const FILES = 500;
+  for (let f = 0; f < FILES; f++) {
+    const documents: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const name = `o-${f}-${i}`;
+      documents.push(
+        i % 2 === 0
+          ? configMap(name)
+          : `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ${name}\nspec: {}\n`,
+      );
+    }
+    await writeFile(join(dir, `f${String(f).padStart(4, '0')}.yaml`), documents.join('---\n'));
+  }
+  // A report before every file: the default (once a second) depends on how fast this machine is.
+  const run = start([dir], false, 0);
+  await withTimeout(run.done, 20_000, 'the large load');
+  assert.equal(run.latest()?.objects.length, 5000);
+  const progress = run.logs.filter((l) => l.msg.startsWith('loading manifests:'));
+  assert.equal(progress.length, FILES);
+  assert.ok(progress.every((l) => l.level === 'info' && l.totalFiles === FILES));
+  assert.deepEqual(
+    progress.map((l) => l.files),
+    Array.from({ length: FILES }, (_, i) => i),
+  );
+  assert.equal(progress[FILES - 1]?.objects, (FILES - 1) * 10);
+  const summary = run.logs.find((l) => l.msg === `loaded 5000 objects from ${FILES} files`);
+  assert.equal(summary?.level, 'info');
+  assert.deepEqual(summary?.kinds, { ConfigMap: 2500, Ingress: 2500 });
+});
+
+test('a quick load reports no progress and keeps its summary at debug', async () => {
+  const dir = await freshDir();
+  await writeFile(join(dir, 'a.yaml'), configMap('a'));
+  const run = start([dir], false, 60_000);
+  await withTimeout(run.done, 5000, 'the load');
+  assert.ok(!run.logs.some((l) => l.msg.startsWith('loading manifests:')));
+  const summary = run.logs.find((l) => l.msg === 'loaded 1 objects from 1 files');
+  assert.equal(summary?.level, 'debug');
+  assert.deepEqual(summary?.kinds, { ConfigMap: 1 });
 });
