@@ -42,7 +42,7 @@ export class BackendBalancer {
         options.registry.monotonic,
       );
     } else {
-      this.#cookie = new CookieAffinityPicker(affinity, policy, candidates, options.registry);
+      this.#cookie = new CookieAffinityPicker(affinity, policy, candidates, options.registry, backend);
       this.#picker = this.#cookie;
     }
   }

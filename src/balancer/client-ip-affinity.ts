@@ -36,7 +36,7 @@ export class ClientIpAffinityPicker implements Picker {
     monotonic: () => number,
   ) {
     this.#candidates = candidates;
-    this.#ring = new HashRing(candidates.eligible);
+    this.#ring = HashRing.for(state, candidates.eligible);
     this.#byName = new Map(candidates.eligible.map((endpoint) => [endpoint.name, endpoint] as const));
     this.#pins = state.pins;
     this.#timeoutMs = timeoutSeconds * 1000;

@@ -27,5 +27,5 @@ export function createEwmaPicker(
   _policy: Extract<LoadBalancerPolicy, { readonly type: 'ewma' }>,
   context: PickerContext,
 ): Picker {
-  return new EwmaPicker(context.candidates, context.registry.random);
+  return new EwmaPicker(context.candidates, context.registry.random, false);
 }

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { type ErrorReason, GatewayError } from '../core/errors.js';
 import type { EndpointOutcome } from '../endpoints/endpoint-state.js';
-import { DEFAULT_RETRY_POLICY } from '../ir/resilience-defaults.js';
+import { DEFAULT_REPLAY_BODY_BYTES, DEFAULT_RETRY_POLICY } from '../ir/resilience-defaults.js';
 import type { RetryPolicy } from '../ir/types.js';
 import { type BackendGuard, OVERFLOW, type PendingTry, QUEUED } from '../resilience/backend-guard.js';
 import { backoffMs } from '../resilience/backoff.js';
@@ -16,12 +16,14 @@ export interface TryHost extends Dispatcher.DispatchHandler, PickRequest {
   readonly res: ServerResponse;
   /** The request method, as received. */
   readonly method: string;
-  /** True when the request has a body: such requests stream it and are never repeated. */
-  readonly hasBody: boolean;
+  /** True while the request can be sent again: it has no body, or its body is still kept for replay. */
+  readonly replayable: boolean;
   /** Dispatches one try to `endpoint` (the current try from now on), the response head due within `headersTimeoutMs`. */
   dispatchTry(endpoint: RuntimeEndpoint, handler: Dispatcher.DispatchHandler, headersTimeoutMs: number): void;
   /** Reports the end of the current try to its backend (endpoint feedback), once. */
   endTry(outcome: EndpointOutcome): void;
+  /** The current try is given up for a retry: `endTry`, and its request body stream stops. */
+  abandonTry(outcome: EndpointOutcome): void;
 }
 
 /** Aborts a try that is being repeated; never reaches the client. */
@@ -37,8 +39,8 @@ const REQUEST_TIMEOUT = new GatewayError('upstream-timeout', 'request timeout ex
  *   connection slot per try (`maxConnections`; beyond it the try waits as pending — at most the connect timeout —
  *   and a full pending queue is 503 `overflow`);
  * - retries (Envoy semantics): after a connect failure, a reset, a first-byte/per-try timeout or a listed status,
- *   as the policy allows for the method; never once the client has the response head, never for requests with
- *   a body; on another endpoint than those tried when one is eligible (`pick(…, avoid)`); after a jittered
+ *   as the policy allows for the method; never once the client has the response head, never for a request
+ *   whose body outgrew `replayBodyBytes` (smaller bodies are kept and replayed); on another endpoint than those tried when one is eligible (`pick(…, avoid)`); after a jittered
  *   exponential backoff; within `attempts`, `proxy-next-upstream-timeout` and the backend's retry budget;
  * - `proxy-request-timeout`: until the response head is relayed, for every try and wait together (504).
  * One per request; its timers are the backoff, pending and request timers, armed only when needed.
@@ -69,6 +71,15 @@ export class TryLoop implements PendingTry {
     this.#backend = backend;
     this.#guard = backend.guard;
     this.#policy = route.ir.policy.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  /**
+   * The largest request body kept for replay, bytes: the policy's (Envoy's 64 KiB by default), none when the
+   * policy makes a single try.
+   */
+  get replayBodyBytes(): number {
+    const policy = this.#policy;
+    return policy.attempts === 1 ? 0 : (policy.replayBodyBytes ?? DEFAULT_REPLAY_BODY_BYTES);
   }
 
   /** Admits the request and starts its first try on `endpoint`. */
@@ -249,7 +260,7 @@ export class TryLoop implements PendingTry {
 
   #mayRetry(failure: TryFailure | null, status: number, now: number): boolean {
     const policy = this.#policy;
-    if (this.#done || this.host.hasBody || this.host.res.headersSent) return false;
+    if (this.#done || !this.host.replayable || this.host.res.headersSent) return false;
     const limit = policy.attempts === 0 ? this.#backend.endpoints.length : policy.attempts;
     if (this.#tries >= limit) return false;
     if (policy.timeoutMs !== null && now - this.#startedAt >= policy.timeoutMs) return false;
@@ -267,7 +278,7 @@ export class TryLoop implements PendingTry {
     now: number,
   ): void {
     attempt.abandoned = true;
-    this.host.endTry(outcome);
+    this.host.abandonTry(outcome);
     this.#record(status, latency, now);
     this.#tried ??= new Set();
     this.#tried.add(attempt.endpoint.name);

@@ -65,7 +65,7 @@ export class UpstreamPools {
     }
     let pool = byTimeout.get(connectMs);
     if (pool === undefined) {
-      pool = this.#create(endpoint, protocol, serverName, connectMs, dns);
+      pool = this.#create(endpoint, protocol === 'https' ? serverName : null, connectMs, dns);
       byTimeout.set(connectMs, pool);
     }
     return pool;
@@ -92,18 +92,19 @@ export class UpstreamPools {
     await Promise.all(pools.map((pool) => pool.close().catch(() => {})));
   }
 
+  /** A pool to `endpoint`, over TLS with `tlsServerName` (the request host) unless that is null. */
   #create(
     endpoint: RuntimeEndpoint,
-    protocol: 'http' | 'https',
-    serverName: string,
+    tlsServerName: string | null,
     connectMs: number,
     dns: DnsCache | null,
   ): Pool {
     const host = endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address;
     // ingress-nginx's `proxy_ssl_verify off` default: the upstream certificate is not verified. SNI is the
     // request host (never an IP literal: RFC 6066 §3 forbids it).
-    const tls = protocol === 'https';
-    const servername = tls && serverName !== '' && isIP(serverName) === 0 ? serverName : undefined;
+    const protocol = tlsServerName === null ? 'http' : 'https';
+    const servername =
+      tlsServerName !== null && tlsServerName !== '' && isIP(tlsServerName) === 0 ? tlsServerName : undefined;
     const connector = buildConnector({ timeout: connectMs, rejectUnauthorized: false, keepAlive: true });
     const resolver = dns !== null && isIP(endpoint.address) === 0 ? dns : null;
     return new Pool(`${protocol}://${host}:${endpoint.port}`, {

@@ -3,6 +3,9 @@ import type { Dispatcher } from 'undici';
 import type { RuntimeEndpoint } from '../runtime/table.js';
 import type { TryLoop } from './retry-loop.js';
 
+/** undici's response-head callback arguments: controller, status, parsed headers, status message. */
+type ResponseStart = Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>;
+
 /**
  * The undici dispatch handler of one try. It hands every callback to the request's `TryLoop`, which relays it
  * to the exchange or, when the try is repeated, drops it: once a try is abandoned (`abandoned`), its late
@@ -37,13 +40,8 @@ export class UpstreamTry implements Dispatcher.DispatchHandler {
     this.loop.tryRequestStart(this, controller);
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-    statusMessage?: string,
-  ): void {
-    if (!this.abandoned) this.loop.tryResponseStart(this, controller, statusCode, headers, statusMessage);
+  onResponseStart(...head: ResponseStart): void {
+    if (!this.abandoned) this.loop.tryResponseStart(this, ...head);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

@@ -14,7 +14,7 @@ import {
 } from '../support/balancing.js';
 import { Cleanups } from '../support/cleanups.js';
 import { GatewayProcess } from '../support/gateway-process.js';
-import { endpointSlices, ingress, service, toYaml } from '../support/manifests.js';
+import { endpointSlices, ingress, service, serviceWithEndpoints, toYaml } from '../support/manifests.js';
 import { waitUntil } from '../support/wait.js';
 
 const AFFINITY_KEY = 'e2e-affinity-key-0123456789';
@@ -24,10 +24,23 @@ describe('affinity', () => {
   after(() => cleanups.run());
   const gateways: GatewayProcess[] = [];
   const upstreams: SwitchableUpstream[] = [];
+  /** `affinity-mode: balanced` on a Service the test scales from two endpoints to four. */
+  const balancedManifests = (endpoints: readonly SwitchableUpstream[]): string =>
+    toYaml([
+      ...serviceWithEndpoints('sticky-balanced', endpoints),
+      ingress('balanced', {
+        annotations: {
+          'nginx.ingress.kubernetes.io/affinity': 'cookie',
+          'nginx.ingress.kubernetes.io/affinity-mode': 'balanced',
+          'nginx.ingress.kubernetes.io/session-cookie-name': 'session',
+        },
+        rules: [{ host: 'balanced.test', paths: [{ path: '/', service: 'sticky-balanced' }] }],
+      }),
+    ]);
 
   before(async () => {
     upstreams.push(...(await startSwitchableUpstreams(cleanups, ['a', 'b', 'c', 'd'])));
-    const manifests = {
+    const manifests: Record<string, string> = {
       'services.yaml': toYaml([
         withSpec(service('sticky-ip'), {
           sessionAffinity: 'ClientIP',
@@ -59,6 +72,7 @@ describe('affinity', () => {
         }),
       ]),
     };
+    manifests['balanced.yaml'] = balancedManifests(upstreams.slice(0, 2));
     for (let i = 0; i < 2; i++) {
       gateways.push(
         await GatewayProcess.start(cleanups, {
@@ -128,5 +142,46 @@ describe('affinity', () => {
     } finally {
       pinned.behaviour.healthStatus = 200;
     }
+  });
+
+  test('cookie, balanced mode: a scale-up moves about the new share of sessions to the new endpoints', async () => {
+    const [one, two] = gateways as [GatewayProcess, GatewayProcess];
+    const sessions: { cookie: string; name: string }[] = [];
+    for (let i = 0; i < 40; i++) {
+      const answer = await get(one.urls.web, 'balanced.test', '/');
+      assert.equal(answer.status, 200);
+      const setCookie = answer.headers['set-cookie']?.[0] ?? '';
+      assert.match(setCookie, /^session=[0-9a-f]{8}; Path=\/; HttpOnly$/);
+      sessions.push({ cookie: setCookie.slice(0, setCookie.indexOf(';')), name: answer.name });
+    }
+    assert.deepEqual(new Set(sessions.map((s) => s.name)), new Set(['a', 'b']));
+    for (const gateway of gateways)
+      await gateway.writeManifest('balanced.yaml', balancedManifests(upstreams));
+    for (const gateway of gateways) {
+      await waitUntil(
+        async () =>
+          (await gateway.snapshot()).backends.find((b) => b.name === 'backend/default/sticky-balanced/80')
+            ?.endpoints.length === 4,
+        { timeoutMs: 10_000, what: 'the scaled-up endpoint set to be served' },
+      );
+    }
+    let moved = 0;
+    for (const session of sessions) {
+      const [viaOne, viaTwo] = [
+        await get(one.urls.web, 'balanced.test', '/', { headers: { cookie: session.cookie } }),
+        await get(two.urls.web, 'balanced.test', '/', { headers: { cookie: session.cookie } }),
+      ];
+      assert.equal(viaOne.name, viaTwo.name, 'both processes map a session to the same endpoint');
+      // The session key itself leads to the new endpoint: no new cookie either way.
+      assert.equal(viaOne.headers['set-cookie'], undefined);
+      if (viaOne.name === session.name) continue;
+      assert.ok(
+        viaOne.name === 'c' || viaOne.name === 'd',
+        `a session moved between old endpoints: ${viaOne.name}`,
+      );
+      moved++;
+    }
+    // Two of four endpoints are new: half of the sessions should move (binomial, 40 draws: 8–32 is > 99.9%).
+    assert.ok(moved >= 8 && moved <= 32, `${moved} of 40 sessions moved`);
   });
 });
