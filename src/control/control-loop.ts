@@ -55,6 +55,8 @@ export class ControlLoop implements Runner {
   #runs: Promise<void>[] = [];
   #timer: NodeJS.Timeout | null = null;
   #version = 0;
+  /** Set once a table built after every provider delivered its first set is live; never unset. */
+  #complete = false;
   #lastReload: ReloadInfo | null = null;
   #lastFindings = '';
 
@@ -65,7 +67,7 @@ export class ControlLoop implements Runner {
 
   /** True once every provider delivered its first set and a table built from all of them is live. */
   get ready(): boolean {
-    return this.#version > 0 && this.#merger.synced().size === this.#options.providers.length;
+    return this.#complete;
   }
 
   get lastReload(): ReloadInfo | null {
@@ -94,8 +96,9 @@ export class ControlLoop implements Runner {
     const firstOfProvider = !this.#merger.synced().has(set.provider);
     if (!this.#merger.update(set) && !firstOfProvider) return;
     if (this.#timer) return;
-    // The very first build goes out at once so that readiness is not delayed by the debounce.
-    const delay = this.#version === 0 ? 0 : this.#options.debounceMs;
+    // Builds go out at once until one holds every provider's first set, so that readiness is not delayed by
+    // the debounce.
+    const delay = this.#complete ? this.#options.debounceMs : 0;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#rebuild();
@@ -105,6 +108,9 @@ export class ControlLoop implements Runner {
   #rebuild(): void {
     const { logger, holder, state, resilience, reloads, clock } = this.#deps;
     const started = clock.monotonic();
+    // A provider that delivered after the last build is synced but not yet in the live table: readiness must wait
+    // for the build that includes it, or /readyz answers 200 while the table still lacks its routes.
+    const complete = this.#merger.synced().size === this.#options.providers.length;
     const merged = this.#merger.merged();
     try {
       const result = translate(merged.objects, this.#options.translateOptions);
@@ -119,6 +125,7 @@ export class ControlLoop implements Runner {
         result.ir.virtualHosts.flatMap((vhost) => vhost.routes.map((route) => route.name)),
       );
       this.#version = version;
+      if (complete) this.#complete = true;
       const rejected = statuses.filter(isRejected).length;
       reloads.reloadSucceeded(version, rejected, clock.now());
       this.#lastReload = { atMs: clock.now(), ok: true, version };

@@ -1,5 +1,6 @@
 import { Etcd3, type IKeyValue, type IWatchResponse, type Watcher } from 'etcd3';
 import { z } from 'zod';
+import { ChangeListeners } from './change-listeners.js';
 import { EtcdKeys } from './etcd/etcd-keys.js';
 import { LeaseKeepAlive } from './etcd/lease-keepalive.js';
 import { instanceTimeoutsMs } from './liveness.js';
@@ -94,7 +95,7 @@ export class EtcdStore implements RegistryStore {
   readonly #instances = new Map<string, InstanceEntry>();
   /** Instance key → heartbeat lease of its `alive` marker. */
   readonly #alive = new Map<string, string>();
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new ChangeListeners();
   #waiters: Waiter[] = [];
   /** Highest etcd revision applied to the local copy. */
   #revision = 0;
@@ -288,10 +289,7 @@ export class EtcdStore implements RegistryStore {
   }
 
   onChange(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.add(listener);
   }
 
   #etcd(): Etcd3 {
@@ -352,7 +350,7 @@ export class EtcdStore implements RegistryStore {
     this.#snapshot = null;
     const ready = this.#waiters.filter((w) => w.revision <= revision);
     if (ready.length > 0) this.#waiters = this.#waiters.filter((w) => w.revision > revision);
-    for (const listener of this.#listeners) listener();
+    this.#listeners.notify();
     for (const waiter of ready) waiter.resolve();
   }
 

@@ -45,8 +45,7 @@ async function startGateway(prefix: string): Promise<{ gateway: GatewayProcess; 
       },
     },
   });
-  const line = await gateway.waitForLog((l) => l.msg === 'registry (Nacos API) listening', 5_000);
-  return { gateway, registry: `http://${String(line.address)}` };
+  return { gateway, registry: await gateway.registryUrl() };
 }
 
 /** Nacos 1.x Open API registration, as the clients send it (query parameters). */

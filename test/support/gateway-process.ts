@@ -228,6 +228,17 @@ export class GatewayProcess {
     return request(`${this.urls.admin}${path}`);
   }
 
+  /**
+   * Base URL (`http://<host>:<port>`) of the service registry's Nacos API, from the gateway's
+   * "registry (Nacos API) listening" line (logged before the gateway is ready); rejects when the registry is not
+   * enabled.
+   */
+  async registryUrl(timeoutMs = 5_000): Promise<string> {
+    const line = await this.waitForLog((l) => l.msg === 'registry (Nacos API) listening', timeoutMs);
+    portOf(line); // throws when the line has no address with a port
+    return `http://${String(line.address)}`;
+  }
+
   /** `GET /api/v1/snapshot`, parsed. */
   async snapshot(): Promise<SnapshotView> {
     const response = await this.admin('/api/v1/snapshot');

@@ -11,6 +11,7 @@ import type { StatusBook } from '../status-book.js';
 import { certificateHostCovers, checkHost, ruleHost } from './hosts.js';
 import { type IngressClassSelector, LEGACY_CLASS_ANNOTATION } from './ingress-class.js';
 import { checkPath } from './paths.js';
+import { routePolicy } from './route-policy.js';
 
 /** One route an Ingress path asks for, before conflicts between Ingresses are settled. */
 export interface IngressRoute {
@@ -48,9 +49,6 @@ interface RefProblem {
   readonly reason: string;
   readonly message: string;
 }
-
-/** ingress-nginx answers its SSL redirects with 308 so that the method and body survive (RFC 9110 §15.4.9). */
-const HTTPS_REDIRECT = { status: 308, port: null } as const;
 
 /**
  * Translates one Ingress: decides whether it is ours, validates it and turns its rules into routes. Returns null
@@ -115,27 +113,19 @@ export function translateIngress(
 
   const policy = (hostname: string, rewritePattern: string | null): RoutePolicy => {
     const tls = tlsHosts.some((host) => certificateHostCovers(host, hostname));
-    return {
-      rewrite:
-        annotations.rewriteTarget === null || rewritePattern === null
-          ? null
-          : // ingress-nginx writes `rewrite "(?i)<path>" <target> break;`: always case-insensitive.
-            {
-              type: 'regex',
-              pattern: rewritePattern,
-              caseInsensitive: true,
-              replacement: annotations.rewriteTarget,
-            },
-      httpsRedirect: annotations.forceSslRedirect || (tls && annotations.sslRedirect) ? HTTPS_REDIRECT : null,
-      maxBodyBytes: annotations.maxBodyBytes,
-      timeouts: {
-        ...annotations.timeouts,
-        firstByteMs: annotations.resilience.firstByteMs ?? annotations.timeouts.readMs,
-        requestMs: annotations.resilience.requestMs,
-      },
-      upstreamProtocol: annotations.upstreamProtocol,
-      retry: annotations.resilience.retry,
-    };
+    return routePolicy(
+      annotations,
+      annotations.rewriteTarget === null || rewritePattern === null
+        ? null
+        : // ingress-nginx writes `rewrite "(?i)<path>" <target> break;`: always case-insensitive.
+          {
+            type: 'regex',
+            pattern: rewritePattern,
+            caseInsensitive: true,
+            replacement: annotations.rewriteTarget,
+          },
+      annotations.forceSslRedirect || (tls && annotations.sslRedirect),
+    );
   };
   const action = (backend: IngressBackend, field: string): RouteAction => {
     const resolved = context.backends.resolve(ref.namespace, backend);

@@ -1,5 +1,5 @@
 import { registryRouteName } from '../../ir/names.js';
-import type { IrSource, RouteAction, RoutePolicy } from '../../ir/types.js';
+import type { IrSource, RouteAction } from '../../ir/types.js';
 import { refOf, type SourcedObject } from '../../objects/envelope.js';
 import { registryNamespaceFor } from '../../objects/registry-names.js';
 import { registryRouteSpecSchema } from '../../objects/registry-route.js';
@@ -7,6 +7,7 @@ import { describeZodError } from '../../objects/schemas.js';
 import { type AnnotationDefaults, parseIngressAnnotations } from '../annotations/ingress-annotations.js';
 import { ruleHost } from '../ingress/hosts.js';
 import { checkPath } from '../ingress/paths.js';
+import { routePolicy } from '../ingress/route-policy.js';
 import type { IngressContribution, IngressRoute } from '../ingress/translate-ingress.js';
 import type { BackendResolver } from '../services/backends.js';
 import type { StatusBook } from '../status-book.js';
@@ -16,9 +17,6 @@ export interface RegistryRouteContext {
   readonly defaults: AnnotationDefaults;
   readonly statuses: StatusBook;
 }
-
-/** ingress-nginx's redirect status, kept for `force-ssl-redirect` on RegistryRoutes too (RFC 9110 §15.4.9). */
-const HTTPS_REDIRECT = { status: 308, port: null } as const;
 
 /**
  * Translates one `tidegate.io/v1alpha1 RegistryRoute` (see `objects/registry-route.ts`) into the same contribution
@@ -71,8 +69,9 @@ export function translateRegistryRoute(
       broken.push({ reason: resolved.reason, message: `${field}.service: ${resolved.message}` });
       action = { type: 'invalid', reason: resolved.reason, message: resolved.message, status: 500 };
     }
-    const policy: RoutePolicy = {
-      rewrite: entry.stripPrefix
+    const policy = routePolicy(
+      annotations,
+      entry.stripPrefix
         ? {
             type: 'regex',
             pattern: `${check.rewritePattern}/?(.*)`,
@@ -80,16 +79,8 @@ export function translateRegistryRoute(
             replacement: '/$1',
           }
         : null,
-      httpsRedirect: annotations.forceSslRedirect ? HTTPS_REDIRECT : null,
-      maxBodyBytes: annotations.maxBodyBytes,
-      timeouts: {
-        ...annotations.timeouts,
-        firstByteMs: annotations.resilience.firstByteMs ?? annotations.timeouts.readMs,
-        requestMs: annotations.resilience.requestMs,
-      },
-      upstreamProtocol: annotations.upstreamProtocol,
-      retry: annotations.resilience.retry,
-    };
+      annotations.forceSslRedirect,
+    );
     routes.push({
       hostname: host.hostname,
       field,
