@@ -9,6 +9,7 @@ import type {
   RoutePolicy,
 } from '../ir/types.js';
 import type { RuntimeEndpoint, RuntimeTable } from '../runtime/table.js';
+import { type BackendResilienceView, backendResilienceView } from './backend-resilience-view.js';
 
 /** Process facts the admin API shows next to the snapshot; supplied by the composition root. */
 export interface AdminInfo {
@@ -69,6 +70,8 @@ export interface BackendView {
   readonly kind: 'service' | 'external-name';
   readonly source: IrSource;
   readonly endpoints: readonly EndpointView[];
+  /** Circuit breaker, retry budget and overflow counters; null when the live table does not hold the backend. */
+  readonly resilience: BackendResilienceView | null;
 }
 
 export interface EndpointView {
@@ -156,6 +159,7 @@ export function buildSnapshotView(table: RuntimeTable, info: AdminInfo, nowMs: n
       kind: backend.kind,
       source: sourceView(backend.source),
       endpoints: (table.backends.get(backend.name)?.endpoints ?? backend.endpoints).map(endpointView),
+      resilience: backendResilienceView(table.backends.get(backend.name)),
     })),
     certificates: ir.certificates.map(certificateView),
     rejected: table.statuses

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { AdminServer } from '../admin/admin-server.js';
+import { registerResilienceMetrics } from '../admin/resilience-metrics.js';
 import { registerSnapshotMetrics } from '../admin/snapshot-metrics.js';
 import {
   type EntryPointConfig,
@@ -89,6 +90,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     const holder = new SnapshotHolder();
     const metrics = new GatewayMetrics();
     registerSnapshotMetrics(metrics.registry, holder);
+    registerResilienceMetrics(metrics.registry, holder);
     const observability = new ObservabilitySetup(config, metrics, logger, loadConfig);
     await start(observability);
     const pools = new UpstreamPools();

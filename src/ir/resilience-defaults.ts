@@ -1,5 +1,8 @@
 import type { CircuitBreakerPolicy, RetryPolicy } from './types.js';
 
+/** Request bodies up to this size are kept for retries: Envoy's default request buffer limit (64 KiB). */
+export const DEFAULT_REPLAY_BODY_BYTES = 65_536;
+
 /**
  * The retry policy of a route without `proxy-next-upstream*` annotations: ingress-nginx's default
  * `proxy-next-upstream: error timeout` with 3 tries, minus `timeout`, because a try that timed out may still be
@@ -17,6 +20,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   timeoutMs: null,
   backoffBaseMs: 25,
   backoffMaxMs: 250,
+  replayBodyBytes: DEFAULT_REPLAY_BODY_BYTES,
 };
 
 /** Envoy's default circuit-breaker thresholds and retry budget; no trip expression. */

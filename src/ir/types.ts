@@ -103,7 +103,7 @@ export interface RouteTimeouts {
 /**
  * When and how a failed try is repeated (Envoy's retry policy, with ingress-nginx's `proxy-next-upstream`
  * vocabulary). A try is only repeated while nothing of its response reached the client and the request body can
- * be replayed: requests with a body stream it to the first try and are never repeated.
+ * be replayed (see `replayBodyBytes`).
  */
 export interface RetryPolicy {
   /**
@@ -132,6 +132,12 @@ export interface RetryPolicy {
   /** Exponential backoff before try n+1: a uniformly random wait in [0, min(maxMs, baseMs × 2^(n-1))] (Envoy). */
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
+  /**
+   * Largest request body kept for replay, bytes (`tidegate.io/retry-body-buffer-size`; default 64 KiB, Envoy's
+   * request buffer limit). A body within it is streamed to the first try and kept, then replayed by a retry; a
+   * larger one disables retries for its request; 0 never repeats a request with a body. Absent: the default.
+   */
+  readonly replayBodyBytes?: number | undefined;
 }
 
 /**

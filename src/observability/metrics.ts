@@ -122,6 +122,8 @@ class RouteSeries extends HistogramSeries {
   errors = 0;
   readonly requestBytes = new CounterCell();
   readonly responseBytes = new CounterCell();
+  /** Upstream tries repeated after a failure, added when each request finishes. */
+  readonly retries = new CounterCell();
   /** Request start to the upstream's response head; only requests that reached an upstream. */
   readonly firstByte: HistogramSeries;
 
@@ -216,10 +218,6 @@ interface ConnectionCount {
   open: number;
 }
 
-/** States of a circuit breaker (closed: traffic flows; open: refused; half-open: probing). */
-export type CircuitState = 'closed' | 'open' | 'half-open';
-const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half-open'];
-
 export interface GatewayMetricsOptions {
   /**
    * Register prom-client's process and Node.js metrics (`process_*`, `nodejs_*`, unprefixed so that stock
@@ -243,9 +241,7 @@ export class GatewayMetrics implements RequestMetrics {
   readonly #lastReloadSuccess: Gauge;
   readonly #rejectedObjects: Gauge;
   readonly #snapshotVersion: Gauge;
-  readonly #retries: Counter<DurationLabel>;
   readonly #rateLimited: Counter<'entrypoint' | 'route'>;
-  readonly #circuit: Gauge<'service' | 'state'>;
 
   constructor(options: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
@@ -335,22 +331,22 @@ export class GatewayMetrics implements RequestMetrics {
       help: 'Version of the snapshot the data plane serves (1 for the first).',
       registers,
     });
-    this.#retries = new Counter({
+    new Counter<DurationLabel>({
       name: 'tidegate_retries_total',
       help: 'Upstream attempts repeated after a failure, by entry point, route and backend service.',
       labelNames: ['entrypoint', 'route', 'service'],
       registers,
+      collect() {
+        for (const series of allRouteSeries(routes)) {
+          const delta = series.retries.take();
+          if (delta > 0) this.inc(series.labels, delta);
+        }
+      },
     });
     this.#rateLimited = new Counter({
       name: 'tidegate_ratelimit_rejections_total',
       help: 'Requests answered 429 by a rate limit, by entry point and route.',
       labelNames: ['entrypoint', 'route'],
-      registers,
-    });
-    this.#circuit = new Gauge({
-      name: 'tidegate_circuit_breaker_state',
-      help: 'Circuit breaker state per backend service: 1 for the current state (closed, open, half-open), else 0.',
-      labelNames: ['service', 'state'],
       registers,
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -366,12 +362,14 @@ export class GatewayMetrics implements RequestMetrics {
     requestBytes = 0,
     responseBytes = 0,
     firstByteSeconds = -1,
+    retries = 0,
   ): void {
     const series = this.#routeSeries(entryPoint, route, backend);
     series.observe(seconds);
     if (status >= 500) series.errors++;
     series.requestBytes.value += requestBytes;
     series.responseBytes.value += responseBytes;
+    series.retries.value += retries;
     if (firstByteSeconds >= 0) series.firstByte.observe(firstByteSeconds);
     const m = methodIndex(method);
     const key = status * METHODS.length + m;
@@ -396,22 +394,9 @@ export class GatewayMetrics implements RequestMetrics {
     connection.open += delta;
   }
 
-  /** An upstream attempt is repeated after a failure (rare: prom-client's label lookup is acceptable here). */
-  retried(entryPoint: string, route: string, backend: string): void {
-    this.#retries.inc({ entrypoint: entryPoint, route, service: backend });
-  }
-
   /** A rate limit answered 429. */
   rateLimited(entryPoint: string, route: string): void {
     this.#rateLimited.inc({ entrypoint: entryPoint, route });
-  }
-
-  /** A backend's circuit breaker changed state; `null` forgets the backend (it left the configuration). */
-  circuitChanged(backend: string, state: CircuitState | null): void {
-    for (const each of CIRCUIT_STATES) {
-      if (state === null) this.#circuit.remove({ service: backend, state: each });
-      else this.#circuit.set({ service: backend, state: each }, each === state ? 1 : 0);
-    }
   }
 
   /** A snapshot was built and swapped in. `atMs` is wall-clock milliseconds. */

@@ -12,6 +12,7 @@ export interface RequestMetrics {
    * @param requestBytes request body bytes relayed upstream (0 when none)
    * @param responseBytes response body bytes relayed from the upstream (0 when none)
    * @param firstByteSeconds request start to the upstream's response head, -1 when no upstream answered
+   * @param retries upstream tries repeated after a failure (0 when the first try answered)
    */
   requestFinished(
     entryPoint: string,
@@ -23,6 +24,7 @@ export interface RequestMetrics {
     requestBytes?: number,
     responseBytes?: number,
     firstByteSeconds?: number,
+    retries?: number,
   ): void;
   /** A connection was accepted (+1) or closed (-1) on an entry point. */
   connectionChanged(entryPoint: string, delta: 1 | -1): void;

@@ -207,6 +207,31 @@ class RoutedRequest implements ParsedTarget, RequestHead, PickRequest {
     return (performance.now() - this.startedAt) / 1000;
   }
 
+  /** The request's one metrics record, under its entry point, route, backend and method. */
+  recordFinished(
+    status: number,
+    seconds: number,
+    requestBytes: number,
+    responseBytes: number,
+    firstByteSeconds: number,
+    retries: number,
+  ): void {
+    const ctx = this.ctx;
+    const method = this.req.method ?? '';
+    ctx.metrics.requestFinished(
+      ctx.entryPoint,
+      this.routeName,
+      this.backendName,
+      method,
+      status,
+      seconds,
+      requestBytes,
+      responseBytes,
+      firstByteSeconds,
+      retries,
+    );
+  }
+
   #fail(reason: ErrorReason, status: number = statusForReason(reason)): Outcome {
     this.errorReason = reason;
     this.errorStatus = status;
@@ -279,9 +304,14 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
     return this.req.method ?? 'GET';
   }
 
-  /** The request has a body: it is streamed, so its tries are never repeated. */
+  /** The request has a body (streamed to each try; kept for replay while small, see `RequestBody`). */
   get hasBody(): boolean {
     return this.contentLength > 0 || this.chunked;
+  }
+
+  /** The request can be sent again: no body, or a body still kept whole. */
+  get replayable(): boolean {
+    return this.body === null ? !this.hasBody : this.body.replayable;
   }
 
   /** One try (`TryLoop`): `endpoint` becomes the current one, `handler` receives undici's callbacks. */
@@ -303,7 +333,8 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
       external ? ctx.dns : null,
     );
     if (this.body === null && this.hasBody) {
-      this.body = new RequestBody(this.req, route.maxBodyBytes, timeouts.sendMs);
+      const replayBytes = (this.loop as TryLoop).replayBodyBytes;
+      this.body = new RequestBody(this.req, route.maxBodyBytes, timeouts.sendMs, replayBytes);
     }
     this.upstreamStartedAt = performance.now();
     this.tryOpen = true;
@@ -313,7 +344,7 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
         path: route.rewrite(this.target, this.path),
         method: this.req.method ?? 'GET',
         headers: this.upstreamHeaders,
-        body: this.body,
+        body: this.body === null ? null : this.body.open(),
         // The first-byte (or per-try) timeout; then nginx's proxy_read_timeout between body reads.
         headersTimeout: headersTimeoutMs,
         bodyTimeout: timeouts.readMs,
@@ -376,6 +407,12 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
     this.backend?.onEnd(this.endpoint as RuntimeEndpoint, outcome, end - this.upstreamStartedAt);
   }
 
+  /** The current try is given up for a retry: its feedback, and its body stream stops (the body is kept). */
+  abandonTry(outcome: EndpointOutcome): void {
+    this.endTry(outcome);
+    this.body?.suspend();
+  }
+
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     if (this.upstreamStartedAt >= 0) this.upstreamEndedAt = performance.now();
     this.body?.destroy();
@@ -433,16 +470,13 @@ class Exchange extends RoutedRequest implements Dispatcher.DispatchHandler {
     }
     const ctx = this.ctx;
     const seconds = this.seconds();
-    ctx.metrics.requestFinished(
-      ctx.entryPoint,
-      this.routeName,
-      this.backendName,
-      this.req.method ?? '',
+    this.recordFinished(
       status,
       seconds,
       this.body?.received ?? 0,
       this.responseBytes,
       this.upstreamFirstByteAt < 0 ? -1 : (this.upstreamFirstByteAt - this.startedAt) / 1000,
+      this.retries,
     );
     // The exchange itself is the access log record: nothing is copied, and nothing happens with no log.
     if (ctx.accessLog !== null) ctx.accessLog.record(this, status, seconds);
@@ -562,14 +596,7 @@ class UpgradeRequest extends RoutedRequest {
   }
 
   #record(status: number): void {
-    const ctx = this.ctx;
-    ctx.metrics.requestFinished(
-      ctx.entryPoint,
-      this.routeName,
-      this.backendName,
-      this.req.method ?? '',
-      status,
-      this.seconds(),
-    );
+    // A tunnel has no body counts, first byte or retries to report.
+    this.recordFinished(status, this.seconds(), 0, 0, -1, 0);
   }
 }

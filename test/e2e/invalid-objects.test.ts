@@ -92,6 +92,10 @@ describe('invalid objects', () => {
     assert.ok(where, `no bad.yaml:<line> in "${row}"`);
     assertBrokenLine(Number(where[1]));
     assert.ok(!result.stdout.includes('Ingress/default/good'), result.stdout);
+    // The per-kind table: two Ingresses, one rejected; two Services (good, filler), none rejected.
+    assert.match(result.stdout, /^KIND +OBJECTS +REJECTED +WARNINGS$/m);
+    assert.match(result.stdout, /^Ingress +2 +1 +0$/m);
+    assert.match(result.stdout, /^Service +2 +0 +0$/m);
   });
 
   test('tidegate validate exits 0 on the good manifests alone', async () => {

@@ -362,4 +362,18 @@ describe('observability', () => {
     );
     assert.ok(gateway.running);
   });
+
+  test("README's metrics table lists exactly the tidegate_* families /metrics exports", async () => {
+    const exported = new Set(
+      (await admin('/metrics')).body
+        .split('\n')
+        .filter((line) => line.startsWith('# TYPE tidegate_'))
+        .map((line) => line.split(' ')[2] as string),
+    );
+    const readme = await readFile('README.md', 'utf8');
+    const table = readme.slice(readme.indexOf('### Metrics'), readme.indexOf('### Access logs'));
+    const documented = new Set([...table.matchAll(/`(tidegate_[a-z_]+)`/g)].map((m) => m[1] as string));
+    assert.ok(exported.size > 20, `${exported.size} families exported`);
+    assert.deepEqual([...documented].sort(), [...exported].sort());
+  });
 });

@@ -210,4 +210,63 @@ describe('resilience', () => {
     const third = request(`${gateway.urls.web}/`, { headers: { host: 'narrow.test' } });
     assert.equal((await third).status, 504, 'the slot was given back');
   });
+
+  test('/metrics and the admin snapshot show retries, budget refusals, overflows and breaker state', async () => {
+    // Its own drills, so that it holds whichever tests ran before it.
+    const hanging = request(`${gateway.urls.web}/`, { headers: { host: 'narrow.test' } });
+    await waitUntil(() => narrow.received.length > 0, { timeoutMs: 5000, what: 'a request held upstream' });
+    const overflow = await request(`${gateway.urls.web}/`, { headers: { host: 'narrow.test' } });
+    assert.equal(overflow.headers['x-tidegate-error'], 'overflow');
+    // Round robin sends every third first try to the 503 endpoint, which is retried on another one.
+    assert.deepEqual(statuses(await load(`${gateway.urls.web}/`, 'failing.test', 30, 3)), { 200: 30 });
+    assert.deepEqual(statuses(await load(`${gateway.urls.web}/`, 'down.test', 30, 3)), { 503: 30 });
+    flaky.status = 503;
+    await waitUntil(
+      async () =>
+        (await request(`${gateway.urls.web}/`, { headers: { host: 'flaky.test' } })).headers[
+          'x-tidegate-error'
+        ] === 'circuit-open',
+      { timeoutMs: 5000, intervalMs: 10, what: 'the flaky breaker open' },
+    );
+
+    const snapshot = await gateway.snapshot();
+    const backend = (service: string) => {
+      const found = snapshot.backends.find((b) => b.name.includes(`/${service}/`));
+      assert.ok(found?.resilience, `backend ${service} with its resilience state`);
+      return { name: found.name, resilience: found.resilience };
+    };
+    const failing = backend('failing');
+    const downBackend = backend('down');
+    const narrowBackend = backend('narrow');
+    const flakyBackend = backend('flaky');
+    assert.equal(flakyBackend.resilience.breaker, 'open');
+    assert.ok(flakyBackend.resilience.breakerOpened >= 1);
+    assert.ok(downBackend.resilience.retryBudgetRefused > 0, JSON.stringify(downBackend.resilience));
+    assert.ok(narrowBackend.resilience.overflows >= 1, JSON.stringify(narrowBackend.resilience));
+    assert.equal(failing.resilience.tripExpression, null);
+
+    const metrics = (await gateway.admin('/metrics')).body;
+    const value = (name: string, labels: string): number => {
+      const line = metrics.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+      assert.ok(line !== undefined, `${name}{${labels}} in /metrics`);
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    const retries = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('tidegate_retries_total{') && l.includes(`service="${failing.name}"`))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    assert.ok(retries >= 10, `${retries} retries of ${failing.name} counted`);
+    const flakyService = `service="${flakyBackend.name}"`;
+    assert.equal(value('tidegate_circuit_breaker_state', `${flakyService},state="open"`), 1);
+    assert.equal(value('tidegate_circuit_breaker_state', `${flakyService},state="closed"`), 0);
+    assert.equal(value('tidegate_circuit_breaker_state', `${flakyService},state="half-open"`), 0);
+    assert.ok(value('tidegate_circuit_breaker_opened_total', flakyService) >= 1);
+    assert.ok(value('tidegate_retry_budget_refused_total', `service="${downBackend.name}"`) > 0);
+    assert.ok(value('tidegate_backend_overflow_total', `service="${narrowBackend.name}"`) >= 1);
+    assert.ok(
+      !metrics.includes(`tidegate_circuit_breaker_state{service="${failing.name}"`),
+      'no trip, no state',
+    );
+    assert.equal((await hanging).status, 504);
+  });
 });

@@ -121,6 +121,9 @@ describe('dashboard in headless Chromium', () => {
     const selector = (upstream: Upstream, health: string): string =>
       `tr[data-endpoint="${upstream.host}:${upstream.port}"][data-health="${health}"]`;
     await page.waitForSelector(selector(second, 'healthy'));
+    // The backend guard's line: limits, overflows and retry-budget refusals (no breaker: no trip expression).
+    await page.waitForSelector('section[data-service] .guard [data-overflows="0"]');
+    assert.equal(await page.locator('section[data-service] [data-breaker]').count(), 0);
     await second.close();
     await gateway.writeManifest(
       'shop.yaml',

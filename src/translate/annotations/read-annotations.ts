@@ -38,6 +38,7 @@ export const HONOURED_ANNOTATIONS = [
   'proxy-send-timeout',
   'retry-backoff-base',
   'retry-backoff-max',
+  'retry-body-buffer-size',
   'retry-budget-min-concurrency',
   'retry-budget-percent',
   'retry-per-try-timeout',

@@ -1,8 +1,12 @@
-import { DEFAULT_CIRCUIT_BREAKER, DEFAULT_RETRY_POLICY } from '../../ir/resilience-defaults.js';
+import {
+  DEFAULT_CIRCUIT_BREAKER,
+  DEFAULT_REPLAY_BODY_BYTES,
+  DEFAULT_RETRY_POLICY,
+} from '../../ir/resilience-defaults.js';
 import type { CanaryPolicy, CircuitBreakerPolicy, CircuitTrip, RetryPolicy } from '../../ir/types.js';
 import { type AnnotationName, type AnnotationValue, HONOURED_ANNOTATIONS } from './read-annotations.js';
 import { parseTripExpression } from './trip-expression.js';
-import { parseBoolean, parseTimeoutMs } from './values.js';
+import { parseBoolean, parseByteSize, parseTimeoutMs } from './values.js';
 
 /** The canary rules of an Ingress marked `canary: "true"` (its backend comes from its own rules). */
 export type CanaryAnnotations = Omit<CanaryPolicy, 'backend' | 'source'>;
@@ -48,6 +52,7 @@ export function parseResilienceAnnotations(
     timeoutMs: reader.optionalTimeout('proxy-next-upstream-timeout'),
     backoffBaseMs: reader.timeout('retry-backoff-base', DEFAULT_RETRY_POLICY.backoffBaseMs),
     backoffMaxMs: reader.timeout('retry-backoff-max', DEFAULT_RETRY_POLICY.backoffMaxMs),
+    replayBodyBytes: reader.byteSize('retry-body-buffer-size', DEFAULT_REPLAY_BODY_BYTES),
   };
   return {
     firstByteMs: reader.optionalTimeout('proxy-first-byte-timeout'),
@@ -215,6 +220,20 @@ class ValueReader {
     const parsed = parseTimeoutMs(found.value);
     if (parsed !== null) return parsed;
     this.invalid(found, 'seconds like "30", or "30s", "500ms", "2m"', `the default ${fallback}ms`);
+    return fallback;
+  }
+
+  /** An nginx size (`"64k"`, `"1m"`); `"0"` is 0. */
+  byteSize(name: AnnotationName, fallback: number): number {
+    const found = this.get(name);
+    if (found === undefined) return fallback;
+    const parsed = parseByteSize(found.value);
+    if (parsed !== null) return parsed.bytes ?? 0;
+    this.invalid(
+      found,
+      'a size like "65536", "64k" or "1m", or "0" for none',
+      `the default ${fallback} bytes`,
+    );
     return fallback;
   }
 

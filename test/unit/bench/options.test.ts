@@ -11,6 +11,10 @@ describe('parseBenchOptions', () => {
       warmupSeconds: 3,
       connections: 50,
       peerIds: PEERS,
+      sections: ['peers', 'policies', 'pickers'],
+      policies: ['round_robin', 'least_request', 'ewma', 'maglev'],
+      endpointCounts: [3, 1000],
+      upstream: undefined,
     });
   });
 
@@ -43,5 +47,39 @@ describe('parseBenchOptions', () => {
       assert.throws(() => parseBenchOptions({ BENCH_DURATION: value }, PEERS), /BENCH_DURATION/);
       assert.throws(() => parseBenchOptions({ BENCH_CONNECTIONS: value }, PEERS), /BENCH_CONNECTIONS/);
     }
+  });
+
+  test('BENCH_SECTIONS selects tables in output order; an unknown section is an error', () => {
+    assert.deepEqual(parseBenchOptions({ BENCH_SECTIONS: 'pickers, peers' }, PEERS).sections, [
+      'peers',
+      'pickers',
+    ]);
+    assert.throws(
+      () => parseBenchOptions({ BENCH_SECTIONS: 'peers,policy' }, PEERS),
+      /BENCH_SECTIONS: unknown section\(s\) policy; known: peers, policies, pickers/,
+    );
+  });
+
+  test("BENCH_POLICIES takes any load-balance name, in the translator's order", () => {
+    assert.deepEqual(parseBenchOptions({ BENCH_POLICIES: 'maglev,ring_hash,round_robin' }, PEERS).policies, [
+      'round_robin',
+      'ring_hash',
+      'maglev',
+    ]);
+    assert.throws(
+      () => parseBenchOptions({ BENCH_POLICIES: 'fastest' }, PEERS),
+      /unknown policy\(s\) fastest/,
+    );
+  });
+
+  test('BENCH_ENDPOINTS: distinct ascending counts, at most one EndpointSlice (1000)', () => {
+    assert.deepEqual(parseBenchOptions({ BENCH_ENDPOINTS: '100, 3,100' }, PEERS).endpointCounts, [3, 100]);
+    assert.throws(() => parseBenchOptions({ BENCH_ENDPOINTS: '3,1001' }, PEERS), /1001 is above 1000/);
+    assert.throws(() => parseBenchOptions({ BENCH_ENDPOINTS: '0' }, PEERS), /BENCH_ENDPOINTS/);
+  });
+
+  test('BENCH_UPSTREAM is nginx or node', () => {
+    assert.equal(parseBenchOptions({ BENCH_UPSTREAM: 'node' }, PEERS).upstream, 'node');
+    assert.throws(() => parseBenchOptions({ BENCH_UPSTREAM: 'caddy' }, PEERS), /unknown upstream "caddy"/);
   });
 });

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  cpuMicrosPerRequest,
+  formatPickerTable,
+  formatPolicyTable,
   formatRatio,
   formatRatioLines,
   formatTable,
   type MeasuredPeer,
   type PeerOutcome,
+  type PickerRow,
+  type PolicyOutcome,
   ratios,
   type SizeResult,
   summarizeFailure,
@@ -138,5 +143,57 @@ describe('summarizeFailure', () => {
       'wrk did not finish within 40000 ms',
     );
     assert.equal(summarizeFailure(''), 'unknown error');
+  });
+});
+
+describe('formatPolicyTable', () => {
+  const policy = (name: string, endpoints: number, rps: number): PolicyOutcome => ({
+    status: 'measured',
+    policy: name,
+    endpoints,
+    result: size(rps, 0, 80),
+    peakRssBytes: 64 * 1024 * 1024,
+  });
+
+  test('one row per policy and count, compared with the same policy at its fewest endpoints', () => {
+    const table = formatPolicyTable([
+      policy('round_robin', 3, 20_000),
+      policy('round_robin', 1000, 16_000),
+      { status: 'unavailable', policy: 'maglev', endpoints: 3, reason: 'failed: boom' },
+      policy('maglev', 1000, 10_000),
+    ]);
+    const lines = table.split('\n');
+    assert.match(
+      lines[0] ?? '',
+      /^policy\s+endpoints\s+rps\s+p50 ms\s+p99 ms\s+errors\s+RSS MiB\s+CPU%\s+CPU us\/req/,
+    );
+    assert.match(
+      lines[2] ?? '',
+      /^round_robin\s+3\s+20,000\s+1\.23\s+9\.88\s+0\s+64\.0\s+80\s+40\.0\s+baseline$/,
+    );
+    assert.match(lines[3] ?? '', /^round_robin\s+1000\s+16,000 .* 50\.0\s+0\.80x$/);
+    assert.match(lines[4] ?? '', /^maglev\s+3\s+unavailable: failed: boom$/);
+    // maglev's 3-endpoint run failed: its 1000-endpoint row is its own baseline.
+    assert.match(lines[5] ?? '', /^maglev\s+1000\s+10,000 .* baseline$/);
+  });
+
+  test('CPU time per request is the CPU share over the request rate', () => {
+    assert.equal(cpuMicrosPerRequest(size(20_000, 0, 80)), 40);
+    assert.equal(cpuMicrosPerRequest(size(0, 0, 80)), undefined);
+  });
+});
+
+describe('formatPickerTable', () => {
+  test('aligned columns with thousands separators', () => {
+    const rows: PickerRow[] = [
+      { policy: 'maglev', endpoints: 3, buildMs: 1.5, picksPerSecond: 25_000_000, nsPerPick: 40 },
+      { policy: 'maglev', endpoints: 1000, buildMs: 12.25, picksPerSecond: 24_000_000, nsPerPick: 42 },
+    ];
+    assert.deepEqual(formatPickerTable(rows).split('\n'), [
+      'policy  endpoints  build ms     picks/s  ns/pick (pick + onStart/onEnd)',
+      '------  ---------  --------  ----------  ------------------------------',
+      'maglev          3      1.50  25,000,000                              40',
+      'maglev       1000     12.25  24,000,000                              42',
+    ]);
   });
 });

@@ -73,3 +73,13 @@ test('connections, reloads and the rejected-object gauge are exported', async ()
   assert.equal(sample(text, 'tidegate_config_rejected_objects'), 2);
   assert.equal(sample(text, 'tidegate_snapshot_version'), 4);
 });
+
+test('retries are added per finished request and exported by route and service', async () => {
+  const metrics = new GatewayMetrics({ defaultMetrics: false });
+  metrics.requestFinished('web', 'r', 'b', 'GET', 200, 0.01, 0, 2, 0.005, 2);
+  metrics.requestFinished('web', 'r', 'b', 'GET', 200, 0.01, 0, 2, 0.005, 0);
+  metrics.requestFinished('web', 'r', 'b', 'GET', 502, 0.01, 0, 0, -1, 1);
+  const labels = 'tidegate_retries_total{entrypoint="web",route="r",service="b"}';
+  assert.equal(sample(await metrics.metricsText(), labels), 3);
+  assert.equal(sample(await metrics.metricsText(), labels), 3);
+});
