@@ -3,6 +3,7 @@ import { type AddressInfo, isIP } from 'node:net';
 import { formatAddress } from '../core/address.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { Runner } from '../core/lifecycle.js';
+import { boundAddress, closeServer, listen } from '../core/listening.js';
 import type { LiveStats } from '../observability/live-stats.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -117,14 +118,7 @@ export class AdminServer implements Runner {
     this.#server = server;
     this.#signal = signal;
     signal.addEventListener('abort', this.#onAbort, { once: true });
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
-      server.once('error', onError);
-      server.listen(this.#options.port, this.#options.host, () => {
-        server.off('error', onError);
-        resolve();
-      });
-    });
+    await listen(server, this.#options.host, this.#options.port);
     server.on('error', (error) => this.#deps.logger.error({ err: error }, 'admin server error'));
     const address = this.address();
     this.#deps.logger.info(
@@ -146,8 +140,7 @@ export class AdminServer implements Runner {
 
   /** The bound address once listening (the real port when started with port 0), else null. */
   address(): AddressInfo | null {
-    const address = this.#server?.address();
-    return address && typeof address === 'object' ? address : null;
+    return boundAddress(this.#server);
   }
 
   async close(): Promise<void> {
@@ -157,12 +150,7 @@ export class AdminServer implements Runner {
     this.#deps.liveStats?.close();
     this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#signal = null;
-    await new Promise<void>((resolve) => {
-      // The callback also runs (with ERR_SERVER_NOT_RUNNING) when listen never succeeded.
-      server.close(() => resolve());
-      // Keep-alive clients (a Prometheus scraper) would otherwise hold the close open until their idle timeout.
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Runner } from '../core/lifecycle.js';
+import { boundAddress, closeServer, listen } from '../core/listening.js';
 
 export interface WhoamiOptions {
   /** Printed as `Name:`; tells load-balancing demos which backend answered. */
@@ -57,20 +58,12 @@ export class WhoamiServer implements Runner {
     if (signal.aborted || this.#server) return;
     const server = createServer((req, res) => this.#handle(req, res));
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
-      server.once('error', onError);
-      server.listen(this.#options.port, this.#options.host, () => {
-        server.off('error', onError);
-        resolve();
-      });
-    });
+    await listen(server, this.#options.host, this.#options.port);
   }
 
   /** The bound address once listening (the real port when started with port 0), else null. */
   address(): AddressInfo | null {
-    const address = this.#server?.address();
-    return address && typeof address === 'object' ? address : null;
+    return boundAddress(this.#server);
   }
 
   async close(): Promise<void> {
@@ -79,10 +72,7 @@ export class WhoamiServer implements Runner {
     this.#server = null;
     for (const timer of this.#waits) clearTimeout(timer);
     this.#waits.clear();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {

@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import { formatAddress } from '../core/address.js';
 import type { Runner } from '../core/lifecycle.js';
+import { boundAddress, listen } from '../core/listening.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestMetrics } from '../observability/request-metrics.js';
 import type { SnapshotHolder } from '../runtime/holder.js';
@@ -145,8 +146,7 @@ export class EntryPoint implements Runner {
 
   /** The bound address once listening (the real port when started with port 0), else null. */
   address(): AddressInfo | null {
-    const address = this.#server?.address();
-    return address && typeof address === 'object' ? address : null;
+    return boundAddress(this.#server);
   }
 
   /**
@@ -284,19 +284,6 @@ export class EntryPoint implements Runner {
     if (context) done(null, context);
     else done(null);
   };
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onError = (error: Error): void => reject(error);
-    server.once('error', onError);
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve();
-    };
-    if (host === '') server.listen(port, onListening);
-    else server.listen(port, host, onListening);
-  });
 }
 
 /** `host:port`, with an IPv6 host in brackets (RFC 3986 §3.2.2) so that the port stays the text after the last `:`. */

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Runner } from '../../core/lifecycle.js';
+import { boundAddress, closeServer, listen } from '../../core/listening.js';
 import type { Logger } from '../../observability/logger.js';
 import { metadataValueMs } from '../liveness.js';
 import { DEFAULT_GROUP, HEART_BEAT_INTERVAL_KEY, instanceKey } from '../model.js';
@@ -71,8 +72,7 @@ export class NacosServer implements Runner {
 
   /** The bound address (port 0 resolved); null before start. */
   address(): AddressInfo | null {
-    const address = this.#server?.address();
-    return address && typeof address === 'object' ? address : null;
+    return boundAddress(this.#server);
   }
 
   async start(_signal: AbortSignal): Promise<void> {
@@ -83,23 +83,14 @@ export class NacosServer implements Runner {
       });
     });
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#options.port, this.#options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.#options.host, this.#options.port);
   }
 
   async close(): Promise<void> {
     const server = this.#server;
     this.#server = null;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
