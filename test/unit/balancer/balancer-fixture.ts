@@ -5,20 +5,9 @@ import {
 } from '../../../src/endpoints/endpoint-state-registry.js';
 import type { Affinity, LoadBalancerPolicy } from '../../../src/ir/types.js';
 import type { PickRequest, RuntimeEndpoint } from '../../../src/runtime/table.js';
+import { seeded } from '../../support/seeded-random.js';
 
 export const BACKEND = 'backend/default/app/80';
-
-/** A deterministic uniform generator (mulberry32), so distribution tests do not flake. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface EndpointSpec {
   readonly ip: string;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LoadBalancerPolicy } from '../../../src/ir/types.js';
-import { balancer, endpoints, ips, registry, request, seeded, tally } from './balancer-fixture.js';
+import { seeded } from '../../support/seeded-random.js';
+import { balancer, endpoints, ips, registry, request, tally } from './balancer-fixture.js';
 
 const N = 30_000;
 /** Five standard deviations of a binomial share of 1/3 over N picks: a correct picker never fails this. */

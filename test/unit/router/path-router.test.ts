@@ -2,21 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compilePathMatch, type PathMatchSpec } from '../../../src/router/path-match.js';
 import { PathRouter, prefixKey } from '../../../src/router/path-router.js';
+import { seeded } from '../../support/seeded-random.js';
 
 function router(specs: readonly PathMatchSpec[]): PathRouter<number> {
   return new PathRouter(specs.map((spec, index) => ({ match: compilePathMatch(spec), value: index })));
-}
-
-/** Deterministic PRNG (mulberry32) so that the randomised comparison is reproducible. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One route's test, written independently of the router. */

@@ -6,6 +6,7 @@ import { compilePathMatch } from '../../../src/router/path-match.js';
 import { PathRouter } from '../../../src/router/path-router.js';
 import { compareRoutePrecedence } from '../../../src/translate/ingress/route-order.js';
 import { translate } from '../../../src/translate/translate.js';
+import { seeded } from '../../support/seeded-random.js';
 import { GOLDEN_OPTIONS } from './golden-support.js';
 
 const sourced = (object: unknown, line = 1): SourcedObject => ({
@@ -86,18 +87,6 @@ describe('translate never throws on user input', () => {
 });
 
 describe('route precedence with the first-match router', () => {
-  /** Deterministic PRNG (mulberry32). */
-  function seeded(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   type LiteralMatch = Extract<PathMatch, { type: 'Exact' | 'Prefix' }>;
 
   /** The Ingress spec, independently: the longest matching path wins, Exact over Prefix on equal length. */
