@@ -1,25 +1,24 @@
 /**
- * Picker cost per policy at 3 and 1000 endpoints, in process (no sockets): picks per second and ns per pick, to
- * show that selection stays O(1) (round_robin, least_request, ewma, maglev) or O(log n) (ring_hash) as a
- * backend grows. Also the compile-time cost of building each picker. Run: `node dist/bench/pickers.js`.
+ * Picker cost per policy and endpoint count, in process (no sockets): picks per second and ns per pick, to show
+ * that selection stays O(1) (round_robin, least_request, ewma, maglev, random, weighted_round_robin) or O(log n)
+ * (ring_hash) as a backend grows, and what building the picker costs (maglev's table, the hash ring). `npm run
+ * bench` runs it as a child on the proxy's CPU: `node dist/bench/pickers.js --json <policy,...> <count,...>`;
+ * without `--json` it prints a table.
  */
 import { performance } from 'node:perf_hooks';
 import { BackendBalancer } from '../src/balancer/backend-balancer.js';
 import { EndpointStateRegistry } from '../src/endpoints/endpoint-state-registry.js';
-import type { LoadBalancerPolicy } from '../src/ir/types.js';
 import type { PickRequest, RuntimeEndpoint } from '../src/runtime/table.js';
+import {
+  LOAD_BALANCE_VALUES,
+  type LoadBalanceName,
+  loadBalancerPolicy,
+  parseLoadBalance,
+} from '../src/translate/services/balancing-values.js';
+import { formatPickerTable, type PickerRow } from './report.js';
 
 const BACKEND = 'backend/bench/app/80';
 const PICKS = 2_000_000;
-const POLICIES: readonly LoadBalancerPolicy[] = [
-  { type: 'round_robin' },
-  { type: 'least_request' },
-  { type: 'ewma' },
-  { type: 'random' },
-  { type: 'maglev', hashBy: [{ type: 'client-ip' }] },
-  { type: 'ring_hash', hashBy: [{ type: 'client-ip' }] },
-  { type: 'weighted_round_robin' },
-];
 
 function endpointsOf(registry: EndpointStateRegistry, count: number): RuntimeEndpoint[] {
   const names = Array.from(
@@ -47,22 +46,18 @@ const REQUESTS: PickRequest[] = Array.from({ length: 1024 }, (_, i) => ({
   headers: {},
 }));
 
-interface Row {
-  readonly policy: string;
-  readonly endpoints: number;
-  readonly buildMs: number;
-  readonly picksPerSecond: number;
-  readonly nsPerPick: number;
-}
-
-function measure(policy: LoadBalancerPolicy, count: number): Row {
+/**
+ * Builds the balancer the gateway compiles for a Service annotated `load-balance: <name>` (hash policies key on
+ * the client address, the annotation's default) over `count` ready endpoints, and times 2 million picks.
+ */
+export function measurePicker(name: LoadBalanceName, count: number): PickerRow {
   const registry = new EndpointStateRegistry({ affinityKey: 'bench' });
   const endpoints = endpointsOf(registry, count);
   const built = performance.now();
   const balancer = new BackendBalancer({
     backend: BACKEND,
     endpoints,
-    policy,
+    policy: loadBalancerPolicy(name, null),
     affinity: null,
     panicThresholdPercent: 50,
     registry,
@@ -83,7 +78,7 @@ function measure(policy: LoadBalancerPolicy, count: number): Row {
   run(PICKS);
   const seconds = (performance.now() - started) / 1000;
   return {
-    policy: policy.type,
+    policy: name,
     endpoints: count,
     buildMs: Math.round(buildMs * 100) / 100,
     picksPerSecond: Math.round(PICKS / seconds),
@@ -91,17 +86,19 @@ function measure(policy: LoadBalancerPolicy, count: number): Row {
   };
 }
 
-const rows: Row[] = [];
-for (const policy of POLICIES) for (const count of [3, 1000]) rows.push(measure(policy, count));
-const header = ['policy', 'endpoints', 'build ms', 'picks/s', 'ns/pick (pick + onStart/onEnd)'];
-const lines = rows.map((r) => [
-  r.policy,
-  String(r.endpoints),
-  String(r.buildMs),
-  r.picksPerSecond.toLocaleString('en'),
-  String(r.nsPerPick),
-]);
-const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-const format = (cells: readonly string[]): string =>
-  cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
-process.stdout.write(`${format(header)}\n${lines.map(format).join('\n')}\n`);
+function main(): void {
+  const args = process.argv.slice(2);
+  const json = args[0] === '--json';
+  const [policyList, countList] = json ? args.slice(1) : args;
+  const policies = (policyList?.split(',') ?? LOAD_BALANCE_VALUES).map((text) => {
+    const name = parseLoadBalance(text);
+    if (name === null) throw new Error(`unknown policy "${text}"; known: ${LOAD_BALANCE_VALUES.join(', ')}`);
+    return name;
+  });
+  const counts = (countList?.split(',') ?? ['3', '1000']).map(Number);
+  const rows: PickerRow[] = [];
+  for (const policy of policies) for (const count of counts) rows.push(measurePicker(policy, count));
+  process.stdout.write(json ? `${JSON.stringify(rows)}\n` : `${formatPickerTable(rows)}\n`);
+}
+
+if (process.argv[1]?.endsWith('pickers.js')) main();

@@ -67,6 +67,18 @@ export function startChild(
   return child;
 }
 
+/**
+ * `promise`'s value, or `'timeout'` after `ms`. The timer is cleared as soon as `promise` settles: a pending one
+ * would hold the event loop, and so the bench's exit, open for up to the longest timeout (a wrk run's + 30 s).
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(resolve, ms, 'timeout');
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -79,10 +91,9 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 export async function stopChild(child: Child, graceMs = 3000): Promise<void> {
   if (child.process.exitCode === null && child.process.signalCode === null) {
     signalGroup(child.pid, 'SIGTERM');
-    const timer = sleep(graceMs).then(() => 'timeout' as const);
-    if ((await Promise.race([child.exited, timer])) === 'timeout') {
+    if ((await withTimeout(child.exited, graceMs)) === 'timeout') {
       signalGroup(child.pid, 'SIGKILL');
-      await Promise.race([child.exited, sleep(graceMs)]);
+      await withTimeout(child.exited, graceMs);
     }
   }
   // The leader may have exited while a grandchild lingers; the group id still reaches it.
@@ -125,8 +136,7 @@ export async function runToEnd(
   child.process.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  const timer = sleep(timeoutMs).then(() => 'timeout' as const);
-  const outcome = await Promise.race([child.exited, timer]);
+  const outcome = await withTimeout(child.exited, timeoutMs);
   if (outcome === 'timeout') {
     await stopChild(child, 1000);
     throw new Error(`${command} did not finish within ${timeoutMs} ms`);

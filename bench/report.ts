@@ -96,8 +96,37 @@ const HEADER = [
   'tidegate/peer 16k',
 ] as const;
 
-/** Columns after the label that hold numbers: right-aligned. */
-const LABEL_COLUMNS = 1;
+/**
+ * Renders rows as an aligned plain-text table: the first `labelColumns` columns left-aligned, the numbers after
+ * them right-aligned. A row may be shorter than the header and carry a note, printed after its cells (why a row
+ * has no figures).
+ */
+export function renderTable(
+  header: readonly string[],
+  rows: ReadonlyArray<{ readonly cells: readonly string[]; readonly note?: string | undefined }>,
+  labelColumns: number,
+): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row.cells[column] ?? '').length)),
+  );
+  const render = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => {
+        const width = widths[column] ?? 0;
+        return column < labelColumns ? cell.padEnd(width) : cell.padStart(width);
+      })
+      .join('  ')
+      .trimEnd();
+  const labelWidth =
+    widths.slice(0, labelColumns).reduce((sum, width) => sum + width, 0) + 2 * (labelColumns - 1);
+  const lines = [render(header), widths.map((width) => '-'.repeat(width)).join('  ')];
+  for (const row of rows) {
+    lines.push(
+      row.note === undefined ? render(row.cells) : `${render(row.cells).padEnd(labelWidth)}  ${row.note}`,
+    );
+  }
+  return lines.join('\n');
+}
 
 /**
  * The results as an aligned plain-text table, one row per outcome in the given order. A peer that did not run
@@ -105,51 +134,29 @@ const LABEL_COLUMNS = 1;
  */
 export function formatTable(outcomes: readonly PeerOutcome[], baselineId = BASELINE_ID): string {
   const byPeer = new Map(ratios(outcomes, baselineId).map((ratio) => [ratio.peerId, ratio]));
-  const rows: string[][] = [];
-  const notes = new Map<number, string>();
-  for (const outcome of outcomes) {
-    if (outcome.status === 'unavailable') {
-      notes.set(rows.length, `unavailable: ${outcome.reason}`);
-      rows.push([outcome.label]);
-      continue;
-    }
+  const rows = outcomes.map((outcome) => {
+    if (outcome.status === 'unavailable')
+      return { cells: [outcome.label], note: `unavailable: ${outcome.reason}` };
     const ratio = byPeer.get(outcome.id);
     const isBaseline = outcome.id === baselineId;
-    rows.push([
-      outcome.label,
-      integer.format(outcome.small.requestsPerSec),
-      ms(outcome.small.p50Ms),
-      ms(outcome.small.p99Ms),
-      integer.format(outcome.large.requestsPerSec),
-      ms(outcome.large.p50Ms),
-      ms(outcome.large.p99Ms),
-      String(outcome.small.errors + outcome.large.errors),
-      mib(outcome.peakRssBytes),
-      `${outcome.small.proxyCpuPercent.toFixed(0)}/${outcome.large.proxyCpuPercent.toFixed(0)}`,
-      isBaseline ? 'baseline' : formatRatio(ratio?.small),
-      isBaseline ? 'baseline' : formatRatio(ratio?.large),
-    ]);
-  }
-  const widths = HEADER.map((title, column) =>
-    Math.max(
-      title.length,
-      ...rows.filter((row) => row.length > column).map((row) => (row[column] ?? '').length),
-    ),
-  );
-  const render = (cells: readonly string[]): string =>
-    cells
-      .map((cell, column) => {
-        const width = widths[column] ?? 0;
-        return column < LABEL_COLUMNS ? cell.padEnd(width) : cell.padStart(width);
-      })
-      .join('  ')
-      .trimEnd();
-  const lines = [render(HEADER), widths.map((width) => '-'.repeat(width)).join('  ')];
-  rows.forEach((row, index) => {
-    const note = notes.get(index);
-    lines.push(note === undefined ? render(row) : `${render(row).padEnd(widths[0] ?? 0)}  ${note}`);
+    return {
+      cells: [
+        outcome.label,
+        integer.format(outcome.small.requestsPerSec),
+        ms(outcome.small.p50Ms),
+        ms(outcome.small.p99Ms),
+        integer.format(outcome.large.requestsPerSec),
+        ms(outcome.large.p50Ms),
+        ms(outcome.large.p99Ms),
+        String(outcome.small.errors + outcome.large.errors),
+        mib(outcome.peakRssBytes),
+        `${outcome.small.proxyCpuPercent.toFixed(0)}/${outcome.large.proxyCpuPercent.toFixed(0)}`,
+        isBaseline ? 'baseline' : formatRatio(ratio?.small),
+        isBaseline ? 'baseline' : formatRatio(ratio?.large),
+      ],
+    };
   });
-  return lines.join('\n');
+  return renderTable(HEADER, rows, 1);
 }
 
 /** One `tidegate/<peer> = 2.40x small, 1.90x 16k` line per compared peer that ran. */
@@ -176,4 +183,121 @@ export function summarizeFailure(text: string): string {
   const [first = 'unknown error', ...rest] = lines;
   const cause = rest.find((line) => FAILURE_LINE.test(line));
   return cause === undefined ? first : `${first} ${cause}`;
+}
+
+// --- policy table ----------------------------------------------------------------------------------------------
+
+/** tidegate measured with one `load-balance` policy over one endpoint count (64 B responses). */
+export interface MeasuredPolicy {
+  readonly status: 'measured';
+  readonly policy: string;
+  readonly endpoints: number;
+  readonly result: SizeResult;
+  /** Highest resident set size of the gateway during the runs, in bytes. */
+  readonly peakRssBytes: number;
+}
+
+/** A policy × endpoint count that could not be measured. */
+export interface UnavailablePolicy {
+  readonly status: 'unavailable';
+  readonly policy: string;
+  readonly endpoints: number;
+  readonly reason: string;
+}
+
+/** One row of the policy table. */
+export type PolicyOutcome = MeasuredPolicy | UnavailablePolicy;
+
+/**
+ * The gateway's CPU time per request, in microseconds: what a policy costs whether or not the gateway's core was
+ * saturated (requests/s alone also moves with the load side).
+ */
+export function cpuMicrosPerRequest(result: SizeResult): number | undefined {
+  return result.requestsPerSec > 0 ? (result.proxyCpuPercent / 100 / result.requestsPerSec) * 1e6 : undefined;
+}
+
+const POLICY_HEADER = [
+  'policy',
+  'endpoints',
+  'rps',
+  'p50 ms',
+  'p99 ms',
+  'errors',
+  'RSS MiB',
+  'CPU%',
+  'CPU us/req',
+  'rps vs fewest endpoints',
+] as const;
+
+/**
+ * tidegate's throughput per policy and endpoint count, one row per outcome in the given order. The last column
+ * divides a row's requests/s by the same policy's at its smallest measured endpoint count: near 1.00x at 1000
+ * endpoints is what O(1) selection looks like from outside.
+ */
+export function formatPolicyTable(outcomes: readonly PolicyOutcome[]): string {
+  const fewest = new Map<string, MeasuredPolicy>();
+  for (const outcome of outcomes) {
+    if (outcome.status !== 'measured') continue;
+    const known = fewest.get(outcome.policy);
+    if (known === undefined || outcome.endpoints < known.endpoints) fewest.set(outcome.policy, outcome);
+  }
+  const rows = outcomes.map((outcome) => {
+    const label = [outcome.policy, String(outcome.endpoints)];
+    if (outcome.status === 'unavailable') return { cells: label, note: `unavailable: ${outcome.reason}` };
+    const { result } = outcome;
+    const base = fewest.get(outcome.policy);
+    const micros = cpuMicrosPerRequest(result);
+    return {
+      cells: [
+        ...label,
+        integer.format(result.requestsPerSec),
+        ms(result.p50Ms),
+        ms(result.p99Ms),
+        String(result.errors),
+        mib(outcome.peakRssBytes),
+        result.proxyCpuPercent.toFixed(0),
+        micros === undefined ? '-' : micros.toFixed(1),
+        base === undefined || base === outcome ? 'baseline' : formatRatio(rpsRatio(result, base.result)),
+      ],
+    };
+  });
+  return renderTable(POLICY_HEADER, rows, 1);
+}
+
+// --- picker table ----------------------------------------------------------------------------------------------
+
+/** One policy × endpoint count of the in-process picker micro-benchmark (pickers.ts). */
+export interface PickerRow {
+  readonly policy: string;
+  readonly endpoints: number;
+  /** Time to build the picker (maglev's lookup table, the hash ring), ms. */
+  readonly buildMs: number;
+  readonly picksPerSecond: number;
+  /** Nanoseconds per pick, the data plane's onStart/onEnd bookkeeping included. */
+  readonly nsPerPick: number;
+}
+
+const PICKER_HEADER = [
+  'policy',
+  'endpoints',
+  'build ms',
+  'picks/s',
+  'ns/pick (pick + onStart/onEnd)',
+] as const;
+
+/** The picker micro-benchmark as an aligned table. */
+export function formatPickerTable(rows: readonly PickerRow[]): string {
+  return renderTable(
+    PICKER_HEADER,
+    rows.map((row) => ({
+      cells: [
+        row.policy,
+        String(row.endpoints),
+        row.buildMs.toFixed(2),
+        integer.format(row.picksPerSecond),
+        String(row.nsPerPick),
+      ],
+    })),
+    1,
+  );
 }

@@ -1,71 +1,47 @@
 /**
- * `npm run bench`: tidegate side by side with nginx, HAProxy and Node.js proxies on the same upstream, load and
- * CPU layout, in one run. Prints the machine facts, one table (requests/s, p50, p99 for 64 B and 16 KiB
- * responses, errors, peak RSS, and tidegate's throughput over each peer's), and writes the same as JSON to
- * bench/results/latest.json. Knobs: BENCH_DURATION, BENCH_CONNECTIONS, BENCH_ONLY (see options.ts).
+ * `npm run bench`: up to three tables in one run, each a section (BENCH_SECTIONS):
+ * - `peers`: tidegate side by side with nginx, HAProxy and Node.js proxies on the same upstream, load and CPU
+ *   layout (requests/s, p50, p99 for 64 B and 16 KiB responses, errors, peak RSS, and tidegate's throughput over
+ *   each peer's);
+ * - `policies`: tidegate per `load-balance` policy over 3 and 1000 endpoints (policies.ts);
+ * - `pickers`: the in-process cost of one pick per policy and endpoint count (pickers.ts).
+ * Prints the machine facts and the tables, and writes the same as JSON to bench/results/latest.json. Knobs: see
+ * options.ts.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { type CpuLayout, chooseCpuLayout } from './cpu-layout.js';
+import { chooseCpuLayout } from './cpu-layout.js';
 import { ensureTools } from './install.js';
-import { type BenchOptions, parseBenchOptions } from './options.js';
+import { type Bench, firstResponse, HOST, log, measureSize, message, sampleRss } from './measure.js';
+import { type BenchSection, parseBenchOptions } from './options.js';
 import { PEERS, type Peer } from './peers.js';
+import { POLICY_NOTES, runPolicies } from './policies.js';
+import { type Child, findExecutable, runToEnd, stopAll, stopChild } from './process.js';
 import {
-  type Child,
-  findExecutable,
-  freePort,
-  runToEnd,
-  startChild,
-  stopAll,
-  stopChild,
-  treeCpuTicks,
-  treeRssBytes,
-  waitForStatus,
-  whenReady,
-} from './process.js';
-import {
+  formatPickerTable,
+  formatPolicyTable,
   formatRatioLines,
   formatTable,
   type PeerOutcome,
-  type SizeResult,
+  type PickerRow,
+  type PolicyOutcome,
   summarizeFailure,
 } from './report.js';
 import { LARGE_PATH, SMALL_PATH } from './upstream.js';
-import { type LoadOptions, type LoadTool, runLoad } from './wrk.js';
+import { loopbackAddresses, startUpstream } from './upstream-server.js';
+import type { LoadTool } from './wrk.js';
 
 /** dist/bench/run.js → the repository root. */
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RESULTS_FILE = join(REPO_ROOT, 'bench/results/latest.json');
-/** Sent as Host by the load generator; tidegate routes on it like an Ingress rule host. */
-const HOST = 'bench.tidegate.test';
-const RSS_SAMPLE_MS = 250;
 const CPU_NOTE =
   "CPU% = the proxy's CPU time over the measured run, in % of its one core: well below 100 means the load side " +
   '(load generator + upstream), not the proxy, set the pace.';
-/** A peer must answer through to the upstream within this long after it listens. */
-const FIRST_RESPONSE_TIMEOUT_MS = 15_000;
-
-/** Everything one run shares. */
-interface Bench {
-  readonly options: BenchOptions;
-  readonly tool: LoadTool;
-  readonly threads: number;
-  readonly layout: CpuLayout;
-  readonly workRoot: string;
-  readonly upstreamPort: number;
-  readonly clockTicksPerSecond: number;
-}
-
-function log(line: string): void {
-  process.stderr.write(`bench: ${line}\n`);
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** The picker table adds this many endpoints to the gateway's counts: in process, an EndpointSlice's cap is moot. */
+const PICKER_EXTRA_ENDPOINTS = 10_000;
+const PICKER_TIMEOUT_MS = 300_000;
 
 function allowedCpus(): string | undefined {
   try {
@@ -100,62 +76,6 @@ async function loadToolVersion(tool: LoadTool): Promise<string> {
   return /^wrk \S+/.exec(run.stdout.trim())?.[0] ?? 'wrk';
 }
 
-async function startUpstream(bench: Pick<Bench, 'layout'>): Promise<{ child: Child; port: number }> {
-  const port = await freePort();
-  const child = startChild(
-    'upstream',
-    process.execPath,
-    [join(REPO_ROOT, 'dist/bench/upstream.js'), String(port)],
-    {
-      cwd: REPO_ROOT,
-      cpus: bench.layout.loadCpus,
-    },
-  );
-  await whenReady(child, () => waitForStatus(`http://127.0.0.1:${port}${SMALL_PATH}`, 200, child));
-  return { child, port };
-}
-
-/** Highest RSS of `pid`'s process tree, sampled until `stop` is called. */
-function sampleRss(pid: number): { stop(): number } {
-  let peak = treeRssBytes(pid);
-  const timer = setInterval(() => {
-    peak = Math.max(peak, treeRssBytes(pid));
-  }, RSS_SAMPLE_MS);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return Math.max(peak, treeRssBytes(pid));
-    },
-  };
-}
-
-function assertRunning(child: Child): void {
-  const code = child.process.exitCode ?? child.process.signalCode;
-  if (code !== null) throw new Error(`${child.name} exited (${code}) under load:\n${child.output()}`);
-}
-
-/** A discarded warm-up run, then the measured run with the proxy's CPU time over it. */
-async function measureSize(bench: Bench, child: Child, port: number, path: string): Promise<SizeResult> {
-  const load: LoadOptions = {
-    tool: bench.tool,
-    url: `http://127.0.0.1:${port}${path}`,
-    host: HOST,
-    connections: bench.options.connections,
-    threads: bench.threads,
-    durationSeconds: bench.options.warmupSeconds,
-    cpus: bench.layout.loadCpus,
-  };
-  await runLoad(load);
-  assertRunning(child);
-  const ticksBefore = treeCpuTicks(child.pid);
-  const started = performance.now();
-  const result = await runLoad({ ...load, durationSeconds: bench.options.durationSeconds });
-  const seconds = (performance.now() - started) / 1000;
-  const cpuSeconds = (treeCpuTicks(child.pid) - ticksBefore) / bench.clockTicksPerSecond;
-  assertRunning(child);
-  return { ...result, proxyCpuPercent: (cpuSeconds / seconds) * 100 };
-}
-
 /** Starts, measures and stops one peer; any failure becomes an `unavailable` row, never an abort. */
 async function runPeer(bench: Bench, peer: Peer): Promise<PeerOutcome> {
   const unavailable = (reason: string): PeerOutcome => ({
@@ -179,10 +99,7 @@ async function runPeer(bench: Bench, peer: Peer): Promise<PeerOutcome> {
       cpus: bench.layout.proxyCpus,
     });
     child = running.child;
-    await waitForStatus(`http://127.0.0.1:${running.port}${SMALL_PATH}`, 200, child, {
-      host: HOST,
-      timeoutMs: FIRST_RESPONSE_TIMEOUT_MS,
-    });
+    await firstResponse(child, running.port);
     const rss = sampleRss(child.pid);
     try {
       log(`${peer.id}: 64 B responses`);
@@ -210,9 +127,25 @@ async function runPeer(bench: Bench, peer: Peer): Promise<PeerOutcome> {
   }
 }
 
+/** The picker micro-benchmark as a child on the proxy's CPU: a fresh heap and JIT, and the core the gateway had. */
+async function runPickers(bench: Bench): Promise<PickerRow[]> {
+  const counts = [...new Set([...bench.options.endpointCounts, PICKER_EXTRA_ENDPOINTS])].sort(
+    (a, b) => a - b,
+  );
+  log(`pickers: ${bench.options.policies.join(', ')} over ${counts.join(', ')} endpoints, in process`);
+  const run = await runToEnd(
+    process.execPath,
+    [join(REPO_ROOT, 'dist/bench/pickers.js'), '--json', bench.options.policies.join(','), counts.join(',')],
+    { cwd: REPO_ROOT, cpus: bench.layout.proxyCpus, timeoutMs: PICKER_TIMEOUT_MS },
+  );
+  if (run.code !== 0) throw new Error(`pickers.js exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as PickerRow[];
+}
+
 function machineFacts(
   bench: Bench,
   toolVersion: string,
+  upstream: string,
   outcomes: readonly PeerOutcome[],
   setupNotes: readonly string[],
 ): string[] {
@@ -225,10 +158,51 @@ function machineFacts(
     `load:    ${toolVersion} (${bench.threads} thread${bench.threads === 1 ? '' : 's'}), ${options.connections} connections, ` +
       `${options.durationSeconds} s measured after ${options.warmupSeconds} s warm-up, per response size`,
     `layout:  ${bench.layout.description}`,
-    `upstream: one Node.js process (${SMALL_PATH}: 64 B, ${LARGE_PATH}: 16 KiB), keep-alive`,
-    `versions: ${versions.join('; ')}`,
+    `upstream: ${upstream}`,
+    ...(versions.length === 0 ? [] : [`versions: ${versions.join('; ')}`]),
     ...setupNotes.map((note) => `setup:   ${note}`),
   ];
+}
+
+/** The measured sections' results, each present when its section ran. */
+interface Sections {
+  peers?: PeerOutcome[];
+  policies?: PolicyOutcome[];
+  pickers?: PickerRow[];
+  pickersError?: string;
+}
+
+function render(sections: Sections, facts: readonly string[]): string {
+  const blocks = [facts.join('\n')];
+  if (sections.peers !== undefined) {
+    const ratioLines = formatRatioLines(sections.peers);
+    blocks.push(
+      [
+        'tidegate and its peers',
+        formatTable(sections.peers),
+        CPU_NOTE,
+        ...(ratioLines.length === 0 ? [] : ['', ...ratioLines]),
+      ].join('\n'),
+    );
+  }
+  if (sections.policies !== undefined) {
+    blocks.push(
+      ['tidegate by policy (64 B responses)', formatPolicyTable(sections.policies), ...POLICY_NOTES].join(
+        '\n',
+      ),
+    );
+  }
+  if (sections.pickers !== undefined) {
+    blocks.push(
+      ['pickers in process (no sockets), on the proxy CPU', formatPickerTable(sections.pickers)].join('\n'),
+    );
+  }
+  if (sections.pickersError !== undefined) blocks.push(`pickers failed: ${sections.pickersError}`);
+  return `${blocks.join('\n\n')}\n`;
+}
+
+function has(bench: Bench, section: BenchSection): boolean {
+  return bench.options.sections.includes(section);
 }
 
 async function main(): Promise<number> {
@@ -258,38 +232,69 @@ async function main(): Promise<number> {
     });
   }
   try {
-    const upstream = await startUpstream({ layout });
+    const measuresLoad = options.sections.includes('peers') || options.sections.includes('policies');
+    // Every endpoint address of the policy table must answer; the peers use the first, 127.0.0.1.
+    const addressCount = options.sections.includes('policies') ? Math.max(1, ...options.endpointCounts) : 1;
+    const upstream = measuresLoad
+      ? await startUpstream({
+          kind: options.upstream ?? (findExecutable('nginx') === undefined ? 'node' : 'nginx'),
+          workDir: mkdtempSync(join(workRoot, 'upstream-')),
+          addresses: loopbackAddresses(addressCount),
+          cpus: layout.loadCpus,
+        })
+      : undefined;
     const bench: Bench = {
       options,
+      repoRoot: REPO_ROOT,
       tool,
       // One wrk thread per core the load side has: more threads on one core only add switching.
       threads: layout.loadCpus === undefined ? Math.min(2, cpus().length) : 1,
       layout,
       workRoot,
-      upstreamPort: upstream.port,
+      upstreamPort: upstream?.port ?? 0,
       clockTicksPerSecond: await clockTicksPerSecond(),
     };
-    const outcomes: PeerOutcome[] = [];
-    for (const peer of PEERS.filter((candidate) => options.peerIds.includes(candidate.id))) {
-      outcomes.push(await runPeer(bench, peer));
+    const sections: Sections = {};
+    if (has(bench, 'peers')) {
+      sections.peers = [];
+      for (const peer of PEERS.filter((candidate) => options.peerIds.includes(candidate.id))) {
+        sections.peers.push(await runPeer(bench, peer));
+      }
     }
-    await stopChild(upstream.child);
+    if (has(bench, 'policies')) sections.policies = await runPolicies(bench);
+    if (upstream !== undefined) await stopChild(upstream.child);
+    if (has(bench, 'pickers')) {
+      try {
+        sections.pickers = await runPickers(bench);
+      } catch (error) {
+        sections.pickersError = summarizeFailure(message(error));
+      }
+    }
     const toolVersion = await loadToolVersion(tool);
-    const facts = machineFacts(bench, toolVersion, outcomes, setupNotes);
-    const ratioLines = formatRatioLines(outcomes);
-    const ratioBlock = ratioLines.length === 0 ? [] : ['', ...ratioLines];
-    process.stdout.write(`${[...facts, '', formatTable(outcomes), CPU_NOTE, ...ratioBlock].join('\n')}\n`);
+    const facts = machineFacts(
+      bench,
+      toolVersion,
+      upstream?.description ?? 'none (no load sections)',
+      sections.peers ?? [],
+      setupNotes,
+    );
+    process.stdout.write(render(sections, facts));
     mkdirSync(join(REPO_ROOT, 'bench/results'), { recursive: true });
     const json = {
       date: new Date().toISOString(),
       facts,
       settings: { ...options, host: HOST, tool: toolVersion, threads: bench.threads, layout },
-      results: outcomes,
-      ratios: ratioLines,
+      results: sections.peers ?? [],
+      ratios: formatRatioLines(sections.peers ?? []),
+      policies: sections.policies ?? [],
+      pickers: sections.pickers ?? [],
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);
     process.stdout.write(`\nresults: ${RESULTS_FILE}\n`);
-    return outcomes.some((outcome) => outcome.status === 'measured') ? 0 : 1;
+    const measured = [...(sections.peers ?? []), ...(sections.policies ?? [])].some(
+      (outcome) => outcome.status === 'measured',
+    );
+    return measured || sections.pickers !== undefined ? 0 : 1;
   } finally {
     await stopAll();
     rmSync(workRoot, { recursive: true, force: true });
