@@ -31,7 +31,6 @@ import { createRegistryStore, RegistryRunner } from '../registry/registry-runner
 import type { RegistryStore } from '../registry/store.js';
 import { ResilienceRegistry } from '../resilience/resilience-registry.js';
 import { SnapshotHolder } from '../runtime/holder.js';
-import { KubernetesController } from './kubernetes-controller.js';
 import type { ServeFlags } from './main.js';
 import { ObservabilitySetup } from './observability-setup.js';
 import { onShutdownSignal } from './signals.js';
@@ -77,7 +76,7 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     let registryStore: RegistryStore | null = null;
     if (config.registry.enabled) {
       const registry = new RegistryRunner(config.registry, {
-        store: createRegistryStore(config.registry, systemClock),
+        store: await createRegistryStore(config.registry, systemClock),
         clock: systemClock,
         logger: logger.child({ component: 'registry' }),
       });
@@ -97,8 +96,9 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     const providers = buildProviders(config, logger);
     if (registryStore)
       providers.push(new RegistryProvider({ store: registryStore, debounceMs: REGISTRY_DEBOUNCE_MS }));
+    // Loaded only in controller mode: @kubernetes/client-node alone costs ~70 MiB of RSS and ~0.4 s of startup.
     const kubernetes = config.providers.kubernetes
-      ? new KubernetesController(config.providers.kubernetes, logger)
+      ? new (await import('./kubernetes-controller.js')).KubernetesController(config.providers.kubernetes, logger)
       : null;
     if (kubernetes) providers.push(kubernetes.provider);
     // Cookie affinity values are keyed hashes: replicas (and restarts) must share the key to honour each

@@ -4,7 +4,6 @@ import type { Clock } from '../core/clock.js';
 import type { Runner } from '../core/lifecycle.js';
 import type { Logger } from '../observability/logger.js';
 import { EmbeddedStore } from './embedded-store.js';
-import { EtcdStore } from './etcd-store.js';
 import { ListAnswers } from './nacos/list-answers.js';
 import { NacosAuth, type RegistryUser } from './nacos/nacos-auth.js';
 import { NacosServer } from './nacos/nacos-server.js';
@@ -49,9 +48,13 @@ export function livenessTimeouts(settings: RegistrySettings): LivenessTimeouts {
   };
 }
 
-/** Builds the configured store (not started). */
-export function createRegistryStore(settings: RegistrySettings, clock: Clock): RegistryStore {
+/**
+ * Builds the configured store (not started). The etcd client (and gRPC beneath it, ~20 MiB) is loaded only when
+ * the etcd store is configured.
+ */
+export async function createRegistryStore(settings: RegistrySettings, clock: Clock): Promise<RegistryStore> {
   if (settings.store === 'etcd') {
+    const { EtcdStore } = await import('./etcd-store.js');
     return new EtcdStore({
       endpoints: settings.etcd.endpoints,
       prefix: settings.etcd.prefix,

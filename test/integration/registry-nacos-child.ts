@@ -26,7 +26,7 @@ const settings: RegistrySettings = {
   auth: { enabled: false, users: [], tokenTtl: 60_000, tokenSecret: undefined },
 };
 const runner = new RegistryRunner(settings, {
-  store: createRegistryStore(settings, systemClock),
+  store: await createRegistryStore(settings, systemClock),
   clock: systemClock,
   logger: createLogger({ level: 'silent', format: 'json' }),
 });

@@ -61,7 +61,7 @@ async function startRegistry(overrides: Partial<RegistrySettings> = {}): Promise
     ...overrides,
   };
   const runner = new RegistryRunner(settings, {
-    store: createRegistryStore(settings, systemClock),
+    store: await createRegistryStore(settings, systemClock),
     clock: systemClock,
     logger: createLogger({ level: 'silent', format: 'json' }),
   });
