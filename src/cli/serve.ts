@@ -98,7 +98,10 @@ export async function runServe(flags: ServeFlags): Promise<void> {
       providers.push(new RegistryProvider({ store: registryStore, debounceMs: REGISTRY_DEBOUNCE_MS }));
     // Loaded only in controller mode: @kubernetes/client-node alone costs ~70 MiB of RSS and ~0.4 s of startup.
     const kubernetes = config.providers.kubernetes
-      ? new (await import('./kubernetes-controller.js')).KubernetesController(config.providers.kubernetes, logger)
+      ? new (await import('./kubernetes-controller.js')).KubernetesController(
+          config.providers.kubernetes,
+          logger,
+        )
       : null;
     if (kubernetes) providers.push(kubernetes.provider);
     // Cookie affinity values are keyed hashes: replicas (and restarts) must share the key to honour each
