@@ -241,7 +241,6 @@ export class GatewayMetrics implements RequestMetrics {
   readonly #lastReloadSuccess: Gauge;
   readonly #rejectedObjects: Gauge;
   readonly #snapshotVersion: Gauge;
-  readonly #rateLimited: Counter<'entrypoint' | 'route'>;
 
   constructor(options: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
@@ -343,12 +342,6 @@ export class GatewayMetrics implements RequestMetrics {
         }
       },
     });
-    this.#rateLimited = new Counter({
-      name: 'tidegate_ratelimit_rejections_total',
-      help: 'Requests answered 429 by a rate limit, by entry point and route.',
-      labelNames: ['entrypoint', 'route'],
-      registers,
-    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -392,11 +385,6 @@ export class GatewayMetrics implements RequestMetrics {
       this.#connections.set(entryPoint, connection);
     }
     connection.open += delta;
-  }
-
-  /** A rate limit answered 429. */
-  rateLimited(entryPoint: string, route: string): void {
-    this.#rateLimited.inc({ entrypoint: entryPoint, route });
   }
 
   /** A snapshot was built and swapped in. `atMs` is wall-clock milliseconds. */
