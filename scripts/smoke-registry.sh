@@ -1,33 +1,18 @@
 #!/usr/bin/env bash
 # Smoke test of examples/registry (the README's registry walk-through): start the gateway with the embedded registry,
 # register two demo backends through the Nacos API with curl, and expect api.example.com/order/... to reach both with
-# the prefix stripped. Every wait is bounded; the gateway is stopped by its process group.
+# the prefix stripped. Every wait is bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/smoke-lib.sh
+. scripts/smoke-lib.sh
 
-data=$(mktemp -d)
-config=$(mktemp --suffix=.yaml)
+work=$(mktemp -d)
 # The example, with its data directory moved out of the checkout.
-sed "s|dataDir: \"./data\"|dataDir: \"$data\"|; s|\"./manifests\"|\"$PWD/examples/registry/manifests\"|" \
-  examples/registry/tidegate.yaml >"$config"
-log=$(mktemp)
-setsid node bin/tidegate serve --config "$config" >"$log" 2>&1 &
-pid=$!
-stop() {
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-  fi
-}
-trap 'stop; rm -rf "$data" "$config" "$log"' EXIT
-
-ready=""
-for _ in $(seq 1 60); do
-  if curl -fsS http://127.0.0.1:9000/readyz >/dev/null 2>&1; then ready=1; break; fi
-  sleep 0.5
-done
-[ -n "$ready" ] || { echo "gateway did not become ready; log:" >&2; cat "$log" >&2; exit 1; }
+sed "s|dataDir: \"./data\"|dataDir: \"$work/data\"|; s|\"./manifests\"|\"$PWD/examples/registry/manifests\"|" \
+  examples/registry/tidegate.yaml >"$work/tidegate.yaml"
+smoke_start "$work/log" node bin/tidegate serve --config "$work/tidegate.yaml"
+smoke_wait_ready http://127.0.0.1:9000/readyz 30
 
 for port in 18081 18082; do
   curl -fsS -X POST "127.0.0.1:8848/nacos/v1/ns/instance?serviceName=order-service&ip=127.0.0.1&port=$port&ephemeral=false" >/dev/null
@@ -40,6 +25,7 @@ for _ in $(seq 1 40); do
   [ "$(printf '%s' "$names" | sort -u | grep -c Name || true)" = 2 ] && break
   sleep 0.1
 done
-distinct=$(printf '%s' "$names" | sort -u | grep -c Name || true)
-[ "$distinct" = 2 ] || { echo "expected both registered backends, got: $names" >&2; cat "$log" >&2; exit 1; }
+[ "$(printf '%s' "$names" | sort -u | grep -c Name || true)" = 2 ] || smoke_fail "expected both registered backends, got: $names"
+smoke_stop
+rm -rf "$work"
 echo "registry smoke test passed: $(printf '%s' "$names" | sort -u | tr '\n' ' ')"
